@@ -1,0 +1,121 @@
+"""The four standard migration checks (the ones pytest-alembic runs), as plain functions.
+
+Each check takes a :class:`Workspace`, works on an empty scratch database in a
+temporary folder (never on the workspace's own database) and returns a ``CheckResult``.
+They are plain functions rather than a pytest plugin so that a notebook can run
+them and show the result, and our own tests can call them on the repository.
+(pytest-alembic 0.13.1 does not collect under pytest 9, the version we pin.)
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .errors import MigratorError
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    passed: bool
+    detail: str
+
+
+def single_head(ws: Workspace) -> CheckResult:
+    """The history has exactly one head, so 'upgrade head' means one thing."""
+    heads = ws.heads()
+    return CheckResult(
+        "single head",
+        len(heads) == 1,
+        f"head: {heads[0]}" if len(heads) == 1 else f"heads: {', '.join(heads) or 'none'}",
+    )
+
+
+def upgrade_from_empty(ws: Workspace) -> CheckResult:
+    """Every revision applies, one at a time, from an empty database up to head."""
+    def run(scratch: Workspace) -> str:
+        steps = _order(scratch)
+        for revision in steps:
+            scratch.upgrade(revision)
+        return f"applied {len(steps)} revision(s): {', '.join(steps)}"
+
+    return _on_scratch("upgrade from empty", ws, run)
+
+
+def models_match_schema(ws: Workspace) -> CheckResult:
+    """After upgrading an empty database to head, autogenerate finds nothing to do."""
+    def run(scratch: Workspace) -> str:
+        scratch.upgrade("heads")
+        diffs = scratch.check()
+        if len(diffs):
+            changes = "; ".join(f"{r.change} {r.table}.{r.column}".rstrip(".") for r in diffs.itertuples())
+            raise AssertionError(f"models differ from the migrated schema: {changes}")
+        return "no differences between the models and the migrated schema"
+
+    return _on_scratch("models match schema", ws, run)
+
+
+def up_down_consistency(ws: Workspace) -> CheckResult:
+    """Each revision goes up, down and up again, and ends with the schema it first made."""
+    def run(scratch: Workspace) -> str:
+        steps = _order(scratch)
+        for revision in steps:
+            scratch.upgrade(revision)
+            schema = _schema(scratch)
+            scratch.downgrade("-1")
+            scratch.upgrade(revision)
+            if _schema(scratch) != schema:
+                raise AssertionError(f"{revision}: the schema differs after down and up again")
+        for _ in steps:
+            scratch.downgrade("-1")
+        if scratch.current() is not None:
+            raise AssertionError(f"downgrading every step ended at {scratch.current()}, not base")
+        return f"{len(steps)} revision(s) went up, down and up again; all the way down to base"
+
+    return _on_scratch("up/down consistency", ws, run)
+
+
+STANDARD_CHECKS: tuple[Callable[[Workspace], CheckResult], ...] = (
+    single_head,
+    upgrade_from_empty,
+    models_match_schema,
+    up_down_consistency,
+)
+
+
+def run_checks(ws: Workspace, checks=STANDARD_CHECKS) -> pd.DataFrame:
+    """Run the checks and return one row each: check, passed, detail."""
+    results = [check(ws) for check in checks]
+    return pd.DataFrame([vars(r) for r in results], columns=["check", "passed", "detail"])
+
+
+def _order(ws: Workspace) -> list[str]:
+    """Revision ids from oldest to newest (a linear history; see single_head)."""
+    return ws.history()["revision"].tolist()
+
+
+def _schema(ws: Workspace) -> str:
+    with ws.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
+        ).all()
+    return "\n".join(map(str, rows))
+
+
+def _on_scratch(name: str, ws: Workspace, run: Callable[[Workspace], str]) -> CheckResult:
+    """Run ``run`` against an empty temporary database; failures become a failed result."""
+    with tempfile.TemporaryDirectory(prefix="migrator-check-") as folder:
+        scratch = ws._with_database(Path(folder) / "scratch.db")
+        try:
+            return CheckResult(name, True, run(scratch))
+        except (MigratorError, AssertionError) as exc:
+            return CheckResult(name, False, str(exc).split("\n")[0])

@@ -1,0 +1,51 @@
+"""Engines that make SQLite migrations all-or-nothing.
+
+Python's sqlite3 driver does not start a transaction before DDL statements, so by
+default a revision that fails halfway leaves its first tables and columns behind
+while ``alembic_version`` still names the old revision.  SQLAlchemy documents the
+fix ("Transactions with SQLite and the sqlite3 driver"): take transaction control
+away from the driver and emit ``BEGIN`` ourselves.  We emit ``BEGIN IMMEDIATE`` so
+that a second process that wants to migrate the same file waits for the first one
+instead of reading a version that is about to change.
+
+Used by ``migrations/env.py`` (the CLI) and by :class:`migrator.Workspace` alike.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+
+#: How long a connection waits for another process's lock before giving up.
+BUSY_TIMEOUT_SECONDS = 30
+
+
+def create_engine(url: str | URL, **kwargs) -> Engine:
+    """Return an engine; for SQLite, one whose transactions also cover DDL."""
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite":
+        return sa.create_engine(url, **kwargs)
+    connect_args = {"timeout": BUSY_TIMEOUT_SECONDS, **kwargs.pop("connect_args", {})}
+    engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+    make_transactional(engine)
+    return engine
+
+
+def make_transactional(engine: Engine) -> Engine:
+    """Apply SQLAlchemy's pysqlite recipe: the driver stops managing transactions, we BEGIN."""
+
+    @event.listens_for(engine, "connect")
+    def _driver_autocommit(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def mask_url(url: str | URL) -> str:
+    """The URL as text with any password replaced by ``***``: safe to print."""
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,73 @@
+"""One exception family: every message says what happened and how to fix it.
+
+Each error carries two parts, ``what`` and ``fix``.  In Jupyter the error is shown
+as those two parts only (no traceback full of library frames and paths), which is
+what a learner needs and what keeps notebook outputs deterministic.
+"""
+
+from __future__ import annotations
+
+
+class MigratorError(Exception):
+    """Base class of every error the kit raises on purpose."""
+
+    def __init__(self, what: str, fix: str) -> None:
+        self.what = what
+        self.fix = fix
+        super().__init__(f"{what}\nHow to fix: {fix}")
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython hook: show the message, not the stack (see IPython's ultratb)."""
+        return [f"{type(self).__name__}: {self.what}", f"How to fix: {self.fix}"]
+
+
+class WorkspaceError(MigratorError):
+    """The workspace folder or its name is not usable."""
+
+
+class ModelsError(MigratorError):
+    """The models file is missing, does not import, or defines no metadata."""
+
+
+class ScriptLocationError(MigratorError):
+    """alembic.ini points at a migrations folder that does not exist."""
+
+
+class RevisionError(MigratorError):
+    """A revision id or range does not name what the command needs."""
+
+
+class UnknownRevisionError(RevisionError):
+    """No revision has the given id."""
+
+
+class MultipleHeadsError(RevisionError):
+    """The history has branched: 'head' is ambiguous until the heads are merged."""
+
+
+class NotUpToDateError(MigratorError):
+    """The database is behind the revisions, so autogenerate would compare the wrong schema."""
+
+
+class NoChangesError(MigratorError):
+    """Autogenerate found no difference between the models and the database."""
+
+
+class PendingChangesError(MigratorError):
+    """The models differ from the database at head: a revision is missing."""
+
+
+class MigrationFailedError(MigratorError):
+    """A revision failed while it ran; the transaction was rolled back."""
+
+
+class NotNullWithoutDefaultError(MigrationFailedError):
+    """A NOT NULL column was added without a value for the existing rows."""
+
+
+class NeedsBatchModeError(MigrationFailedError):
+    """SQLite cannot ALTER this in place: the revision must use batch mode."""
+
+
+class AppError(MigratorError):
+    """The sample app's code and the database schema disagree."""

@@ -1,0 +1,116 @@
+"""Notebook exercises: a task, a ``check()`` that says what is right or wrong, a hint, a solution.
+
+Each notebook's exercise lives in its own module here (``migrator/exercises/nb02.py``
+defines ``EXERCISE``) and works in its own workspace, prepared to a known state, so
+it never depends on which cells of the notebook the learner ran before.
+
+The committed notebooks show the *unsolved* state: ``check()`` reports "Not yet"
+and the solution is folded away until the learner opens it.  ``tests/test_exercises.py``
+proves, for every exercise, that the check fails on the prepared state and passes
+once the solution has run.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict of a check, shown as Markdown."""
+
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        return f"{'Correct' if self.passed else 'Not yet'}: {self.message}"
+
+    def _repr_markdown_(self) -> str:
+        return f"{'✅ **Correct.**' if self.passed else '❌ **Not yet.**'} {self.message}"
+
+
+@dataclass(frozen=True)
+class Markdown:
+    text: str
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A task on a prepared workspace.
+
+    ``prepare(ws)`` brings a fresh workspace to the starting state; ``check(ws)``
+    raises AssertionError with a helpful message while the task is not done and
+    returns a short success message once it is; ``solution`` is Python code that
+    uses ``ws``.
+    """
+
+    name: str
+    task: str
+    prepare: Callable[[Workspace], None]
+    check_fn: Callable[[Workspace], str]
+    hint_text: str
+    solution_code: str
+    starter: str = "empty"
+
+    def start(self, root: str | Path = "workspaces") -> Workspace:
+        """A fresh workspace in the exercise's starting state."""
+        ws = Workspace(f"exercise_{self.name}", root=root, reset=True, starter=self.starter)
+        self.prepare(ws)
+        return ws
+
+    def workspace(self, root: str | Path = "workspaces") -> Workspace:
+        """The exercise's workspace as it is now (without resetting it)."""
+        return Workspace(f"exercise_{self.name}", root=root, starter=self.starter)
+
+    def check(self, root: str | Path = "workspaces") -> Feedback:
+        """Is the task done? Says what is right, or what is still missing."""
+        try:
+            return Feedback(True, self.check_fn(self.workspace(root)))
+        except AssertionError as exc:
+            return Feedback(False, str(exc))
+
+    def hint(self) -> Markdown:
+        return Markdown(f"💡 **Hint.** {self.hint_text}")
+
+    def solution(self) -> Markdown:
+        code = html.escape(self.solution_code.strip())
+        return Markdown(
+            "<details><summary><b>Show the solution</b> (try first!)</summary>\n\n"
+            f"<pre><code>{code}</code></pre>\n\n</details>"
+        )
+
+    def solve(self, root: str | Path = "workspaces") -> Feedback:
+        """Run the solution in the exercise's workspace (used by the tests) and check."""
+        exec(self.solution_code, {"ws": self.workspace(root)})
+        return self.check(root)
+
+
+def get(name: str) -> Exercise:
+    """The exercise of a notebook, by module name: ``get("nb02")``."""
+    return importlib.import_module(f"{__name__}.{name}").EXERCISE
+
+
+def all_names() -> list[str]:
+    """Every exercise module, for the tests."""
+    from importlib.resources import files
+
+    return sorted(
+        p.name.removesuffix(".py")
+        for p in files(__name__).iterdir()
+        if p.name.startswith("nb") and p.name.endswith(".py")
+    )

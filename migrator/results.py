@@ -1,0 +1,119 @@
+"""What the verbs return: small records that read well in a notebook.
+
+``Revision`` is a revision file (id, parent, message, source, the body of its
+``upgrade()``); ``Move`` is what an upgrade/downgrade/stamp did.  Both render as
+Markdown in Jupyter, with relative paths only, so stored outputs stay the same
+from machine to machine.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision file, as a learner reads it."""
+
+    id: str
+    down_revision: str | tuple[str, ...] | None
+    message: str
+    file: str  # path relative to the workspace, with forward slashes
+    source: str
+    ops: object = field(default=None, repr=False, compare=False)  # autogenerate's UpgradeOps
+
+    @classmethod
+    def from_file(cls, path: Path, root: Path, ops=None) -> Revision:
+        source = path.read_text()
+        module = ast.parse(source)
+        values = {
+            target.id: ast.literal_eval(node.value)
+            for node in module.body
+            if isinstance(node, (ast.Assign, ast.AnnAssign))
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision")
+        }
+        message = (ast.get_docstring(module) or "").splitlines()[0]
+        down = values.get("down_revision")
+        return cls(
+            id=values["revision"],
+            down_revision=tuple(down) if isinstance(down, list) else down,
+            message=message,
+            file=path.resolve().relative_to(root.resolve()).as_posix(),
+            source=source,
+            ops=ops,
+        )
+
+    @property
+    def upgrade_code(self) -> str:
+        """The body of ``upgrade()``: the operations this revision performs."""
+        return _function_body(self.source, "upgrade")
+
+    @property
+    def downgrade_code(self) -> str:
+        """The body of ``downgrade()``: how the revision is undone."""
+        return _function_body(self.source, "downgrade")
+
+    def _repr_markdown_(self) -> str:
+        return f"**{self.file}** (revision `{self.id}`)\n\n```python\n{self.source.rstrip()}\n```"
+
+
+@dataclass(frozen=True)
+class Move:
+    """What one upgrade, downgrade or stamp changed."""
+
+    verb: str
+    before: str | tuple[str, ...] | None
+    after: str | tuple[str, ...] | None
+    steps: tuple[tuple[str, str], ...]  # (revision id, message), in the order applied
+
+    @classmethod
+    def between(cls, verb: str, scripts: ScriptDirectory, before, after) -> Move:
+        if verb == "stamp":
+            return cls(verb, before, after, ())
+        upper, lower = (after, before) if verb == "upgrade" else (before, after)
+        walked = list(scripts.iterate_revisions(_as_arg(upper), _as_arg(lower)))
+        if verb == "upgrade":
+            walked.reverse()
+        return cls(verb, before, after, tuple((s.revision, s.doc) for s in walked))
+
+    def __str__(self) -> str:
+        start, end = _label(self.before), _label(self.after)
+        if self.verb == "stamp":
+            return f"stamped {start} -> {end} (no revision ran)"
+        if not self.steps:
+            return f"{self.verb}: nothing to do, the database is at {end}"
+        done = ", ".join(f"{rev} ({message})" for rev, message in self.steps)
+        return f"{self.verb} {start} -> {end}: ran {done}"
+
+    def _repr_markdown_(self) -> str:
+        if self.verb == "stamp" or not self.steps:
+            return str(self)
+        lines = [f"**{self.verb}** `{_label(self.before)}` → `{_label(self.after)}`", ""]
+        lines += [f"- `{rev}` {message}" for rev, message in self.steps]
+        return "\n".join(lines)
+
+
+def _label(heads) -> str:
+    if heads is None:
+        return "base"
+    return heads if isinstance(heads, str) else "+".join(heads)
+
+
+def _as_arg(heads):
+    return heads if heads is not None else "base"
+
+
+def _function_body(source: str, name: str) -> str:
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            lines = source.splitlines()[node.body[0].lineno - 1 : node.end_lineno]
+            body = [line[4:] if line.startswith("    ") else line for line in lines]
+            if body and body[0].lstrip().startswith('"""'):
+                body = body[1:]
+            return "\n".join(body).strip("\n")
+    return ""

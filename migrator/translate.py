@@ -1,0 +1,130 @@
+"""Turn Alembic's and SQLite's exceptions into errors that say how to fix them.
+
+The classic mistakes each have a recognisable exception; ``translated`` maps them
+onto the :mod:`migrator.errors` family.  Anything unrecognised passes through
+unchanged rather than being hidden behind a vague message.
+"""
+
+from __future__ import annotations
+
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from alembic.script import revision as rev
+from alembic.util import CommandError
+
+from .errors import (
+    MigrationFailedError,
+    MigratorError,
+    MultipleHeadsError,
+    NeedsBatchModeError,
+    NotNullWithoutDefaultError,
+    NotUpToDateError,
+    RevisionError,
+    ScriptLocationError,
+    UnknownRevisionError,
+)
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+ROLLED_BACK = "Nothing was changed: the whole command was rolled back."
+
+
+@contextmanager
+def translated(ws: Workspace):
+    """Run a block; re-raise known failures as MigratorErrors (with no chained noise)."""
+    try:
+        yield
+    except MigratorError:
+        raise
+    except CommandError as exc:
+        raise _command_error(ws, exc) from None
+    except (sa.exc.DBAPIError, NotImplementedError) as exc:
+        raise _migration_error(ws, exc) from None
+
+
+def _command_error(ws: Workspace, exc: CommandError) -> MigratorError:
+    cause, message = exc.__cause__, str(exc)
+    if isinstance(cause, rev.MultipleHeads) or "Multiple head" in message:
+        return MultipleHeadsError(
+            f"The history has more than one head ({', '.join(ws.heads())}), so 'head' is ambiguous.",
+            "Join the branches with ws.merge('merge heads') and upgrade to the merge, "
+            "or name the revision you want explicitly.",
+        )
+    if isinstance(cause, rev.ResolutionError):
+        return _unknown_revision(ws, cause.argument)
+    if "Relative revision" in message or isinstance(cause, rev.RangeNotAncestorError):
+        return RevisionError(
+            f"{message} (the database is at {ws.current() or 'base'}).",
+            "Look at ws.history() and choose a step that exists: '+1' needs a newer "
+            "revision, '-1' needs an older one.",
+        )
+    if "not up to date" in message:
+        return NotUpToDateError(
+            f"The database is at {ws.current() or 'base (empty)'} but the newest revision is "
+            f"{', '.join(ws.heads())}: autogenerate would compare the models with an old schema.",
+            "Apply the pending revisions first (ws.upgrade()), then autogenerate again.",
+        )
+    if "Path doesn't exist" in message:
+        return ScriptLocationError(
+            f"alembic.ini says script_location = {ws._ini_option('script_location')}, "
+            "but that folder does not exist.",
+            "Point script_location at the folder holding env.py and versions/ (ours: migrations).",
+        )
+    return MigratorError(message, "Read the message above; ws.history() shows the revisions.")
+
+
+def _unknown_revision(ws: Workspace, argument: str) -> UnknownRevisionError:
+    stored = ws.version_table()["version_num"].tolist()
+    if argument in stored:
+        return UnknownRevisionError(
+            f"The database is stamped with revision {argument!r}, but no file in versions/ has "
+            "that id (was it deleted or renamed?).",
+            f"Restore the revision file, or if the schema really matches another revision, "
+            f"ws.stamp('<that id>'). Known revisions: {_known(ws)}.",
+        )
+    return UnknownRevisionError(
+        f"There is no revision {argument!r}.",
+        f"Use one of the known ids ({_known(ws)}), 'head', 'base', or a relative step like '-1'.",
+    )
+
+
+def _known(ws: Workspace) -> str:
+    ids = sorted(s.revision for s in ws.script_directory().walk_revisions())
+    return ", ".join(ids) or "none yet"
+
+
+def _migration_error(ws: Workspace, exc: Exception) -> MigratorError:
+    detail = str(getattr(exc, "orig", exc)).split("\n")[0]
+    where = _failing_revision(ws, exc)
+    if "NOT NULL" in detail:
+        return NotNullWithoutDefaultError(
+            f"{where}: {detail}. A NOT NULL column needs a value for the rows already in "
+            f"the table. {ROLLED_BACK}",
+            "Give the column a server_default, or do it in three steps: add it nullable, "
+            "fill it (op.execute UPDATE), then alter it to nullable=False in batch mode.",
+        )
+    if "No support for ALTER" in detail or ("ALTER" in detail and "syntax error" in detail):
+        return NeedsBatchModeError(
+            f"{where}: SQLite cannot do this ALTER in place ({detail}). {ROLLED_BACK}",
+            "Wrap the operation in `with op.batch_alter_table('<table>') as batch_op:` and call "
+            "it on batch_op; autogenerate does this for you with render_as_batch=True.",
+        )
+    return MigrationFailedError(
+        f"{where}: {type(exc).__name__}: {detail}. {ROLLED_BACK}",
+        "Fix the revision file (or the data it trips over) and run the command again.",
+    )
+
+
+def _failing_revision(ws: Workspace, exc: Exception) -> str:
+    """'Revision file 0003_x.py, line 21', found in the traceback, or a general phrase."""
+    versions = ws.path.resolve() / "migrations" / "versions"
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename)
+        if path.parent.resolve() == versions or path.parent.name == "versions":
+            return f"Revision file {path.name}, line {frame.lineno}"
+    return "The migration"
