@@ -26,6 +26,8 @@ class Diagram:
     def __str__(self) -> str:
         return self.source
 
+    __repr__ = __str__
+
     def _repr_markdown_(self) -> str:
         return f"```mermaid\n{self.source}\n```"
 

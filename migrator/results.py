@@ -48,6 +48,9 @@ class Revision:
             ops=ops,
         )
 
+    def __repr__(self) -> str:
+        return f"Revision({self.id!r}, {self.message!r}, file={self.file!r})"
+
     @property
     def upgrade_code(self) -> str:
         """The body of ``upgrade()``: the operations this revision performs."""
@@ -89,6 +92,8 @@ class Move:
             return f"{self.verb}: nothing to do, the database is at {end}"
         done = ", ".join(f"{rev} ({message})" for rev, message in self.steps)
         return f"{self.verb} {start} -> {end}: ran {done}"
+
+    __repr__ = __str__
 
     def _repr_markdown_(self) -> str:
         if self.verb == "stamp" or not self.steps:
