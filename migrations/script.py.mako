@@ -1,10 +1,11 @@
+## The template for new revision files (Mako; lines starting with ## are not copied).
+## Our copy of Alembic's generic template leaves out "Create Date", so the same steps
+## always produce the same file and the course's outputs stay reproducible.
 """${message}
 
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 """
-# Our copy of Alembic's template: it leaves out "Create Date" so that the same
-# steps always produce the same file (the course's outputs stay reproducible).
 from typing import Sequence, Union
 
 from alembic import op

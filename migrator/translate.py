@@ -45,6 +45,10 @@ def translated(ws: Workspace):
         raise _command_error(ws, exc) from None
     except (sa.exc.DBAPIError, NotImplementedError) as exc:
         raise _migration_error(ws, exc) from None
+    except Exception as exc:
+        if _revision_frame(exc) is None:  # not raised by a revision: a bug to see as is
+            raise
+        raise _migration_error(ws, exc) from None
 
 
 def _command_error(ws: Workspace, exc: CommandError) -> MigratorError:
@@ -122,9 +126,15 @@ def _migration_error(ws: Workspace, exc: Exception) -> MigratorError:
 
 def _failing_revision(ws: Workspace, exc: Exception) -> str:
     """'Revision file 0003_x.py, line 21', found in the traceback, or a general phrase."""
-    versions = ws.path.resolve() / "migrations" / "versions"
+    frame = _revision_frame(exc)
+    if frame is None:
+        return "The migration"
+    return f"Revision file {Path(frame.filename).name}, line {frame.lineno}"
+
+
+def _revision_frame(exc: Exception):
+    """The innermost traceback frame that runs a file in a versions/ folder, if any."""
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        path = Path(frame.filename)
-        if path.parent.resolve() == versions or path.parent.name == "versions":
-            return f"Revision file {path.name}, line {frame.lineno}"
-    return "The migration"
+        if Path(frame.filename).parent.name == "versions":
+            return frame
+    return None

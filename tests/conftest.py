@@ -35,3 +35,28 @@ def authors_ws(ws) -> Workspace:
 def bookshop(tmp_path) -> Workspace:
     """The bookshop's reference chain (0001-0004), database still empty."""
     return Workspace("shop", root=tmp_path, reset=True, starter="bookshop")
+
+
+def dump(ws: Workspace) -> str:
+    """The whole database as SQL text (sqlite3's .dump): schema, data, alembic_version."""
+    import sqlite3
+
+    if not ws.database_path.exists():
+        return ""
+    with sqlite3.connect(ws.database_path) as connection:
+        return "\n".join(connection.iterdump())
+
+
+def write_revision_body(ws: Workspace, revision, upgrade: str, downgrade: str = "pass") -> None:
+    """Replace the bodies of a hand-written revision's upgrade() and downgrade()."""
+    path = ws.path / revision.file
+    source = path.read_text()
+    source = source.replace('    """Upgrade schema."""\n    pass', '    """Upgrade schema."""\n' + _indent(upgrade), 1)
+    source = source.replace('    """Downgrade schema."""\n    pass', '    """Downgrade schema."""\n' + _indent(downgrade), 1)
+    path.write_text(source)
+
+
+def _indent(code: str) -> str:
+    import textwrap
+
+    return textwrap.indent(textwrap.dedent(code).strip("\n"), "    ")

@@ -1,0 +1,72 @@
+"""The four standard migration checks (pytest-alembic's), on the repository and on broken histories."""
+
+from __future__ import annotations
+
+from conftest import write_revision_body
+from migrator import PROJECT_ROOT, Workspace
+from migrator.checks import (
+    models_match_schema,
+    run_checks,
+    single_head,
+    up_down_consistency,
+    upgrade_from_empty,
+)
+
+REPO = Workspace.open(PROJECT_ROOT)
+
+
+def test_repository_has_a_single_head():
+    assert single_head(REPO).passed
+
+
+def test_repository_upgrades_from_empty_to_head():
+    result = upgrade_from_empty(REPO)
+    assert result.passed, result.detail
+    assert result.detail == "applied 4 revision(s): 0001, 0002, 0003, 0004"
+
+
+def test_repository_models_match_the_migrated_schema():
+    result = models_match_schema(REPO)
+    assert result.passed, result.detail
+
+
+def test_repository_revisions_go_up_and_down_consistently():
+    result = up_down_consistency(REPO)
+    assert result.passed, result.detail
+
+
+def test_checks_never_touch_the_workspace_database(bookshop):
+    bookshop.upgrade("0002")
+    frame = run_checks(bookshop)
+    assert frame["passed"].all(), frame
+    assert frame["check"].tolist() == ["single head", "upgrade from empty", "models match schema", "up/down consistency"]
+    assert bookshop.current() == "0002"
+
+
+def test_two_heads_fail_single_head(bookshop):
+    bookshop.revision("a", autogenerate=False, head="0004", splice=True)
+    bookshop.revision("b", autogenerate=False, head="0004", splice=True)
+    result = single_head(bookshop)
+    assert not result.passed and result.detail == "heads: 0005, 0006"
+
+
+def test_a_model_change_without_a_revision_fails_models_match_schema(bookshop):
+    bookshop.edit_models("    published_year: Mapped[int | None]", "    published_year: Mapped[int | None]\n    pages: Mapped[int | None]")
+    result = models_match_schema(bookshop)
+    assert not result.passed
+    assert "add_column books.pages" in result.detail
+
+
+def test_a_downgrade_that_forgets_a_column_fails_up_down_consistency(bookshop):
+    rev = bookshop.revision("add pages", autogenerate=False)
+    write_revision_body(bookshop, rev, "op.add_column('books', sa.Column('pages', sa.Integer()))", "pass")
+    result = up_down_consistency(bookshop)
+    assert not result.passed
+    assert "0005" in result.detail and "duplicate column name: pages" in result.detail
+
+
+def test_a_revision_that_cannot_run_fails_upgrade_from_empty(bookshop):
+    rev = bookshop.revision("broken", autogenerate=False)
+    write_revision_body(bookshop, rev, "op.drop_table('no_such_table')")
+    result = upgrade_from_empty(bookshop)
+    assert not result.passed and "0005_broken.py" in result.detail
