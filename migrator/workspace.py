@@ -206,7 +206,7 @@ class Workspace:
                 rev_id=self._next_id(),
                 process_revision_directives=keep_unless_empty,
             )
-        if script is None:
+        if not script:  # [] when keep_unless_empty dropped the empty revision
             raise NoChangesError(
                 f"Autogenerate found no difference between {self.models_path.name} and the "
                 "database, so no revision was written.",
