@@ -104,7 +104,7 @@ def _known(ws: Workspace) -> str:
 
 def _migration_error(ws: Workspace, exc: Exception) -> MigratorError:
     detail = str(getattr(exc, "orig", exc)).split("\n")[0]
-    where = _failing_revision(ws, exc)
+    where = _failing_revision(exc)
     if "NOT NULL" in detail:
         return NotNullWithoutDefaultError(
             f"{where}: {detail}. A NOT NULL column needs a value for the rows already in "
@@ -124,7 +124,7 @@ def _migration_error(ws: Workspace, exc: Exception) -> MigratorError:
     )
 
 
-def _failing_revision(ws: Workspace, exc: Exception) -> str:
+def _failing_revision(exc: Exception) -> str:
     """'Revision file 0003_x.py, line 21', found in the traceback, or a general phrase."""
     frame = _revision_frame(exc)
     if frame is None:

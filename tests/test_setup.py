@@ -1,0 +1,46 @@
+"""The two README commands: the Makefile installs only when the requirements change."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from migrator import PROJECT_ROOT
+
+
+@pytest.fixture
+def project(tmp_path):
+    for name in ("Makefile", "requirements.txt", "pyproject.toml"):
+        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def planned(project, target: str) -> str:
+    """What `make` would run for `target` (dry run: nothing is installed)."""
+    result = subprocess.run(["make", "-n", target], cwd=project, capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+@pytest.mark.parametrize("target", ["test", "lab"])
+def test_first_run_creates_the_environment(project, target):
+    plan = planned(project, target)
+    assert "-m venv .venv" in plan
+    assert "pip install --quiet -r requirements.txt" in plan
+
+
+def test_rerun_installs_nothing_until_requirements_change(project):
+    (project / ".venv").mkdir()
+    (project / ".venv" / ".installed").touch()
+    assert planned(project, "test").strip() == ".venv/bin/python -m pytest"
+    later = time.time() + 5
+    os.utime(project / "requirements.txt", (later, later))
+    assert "pip install" in planned(project, "test")
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (PROJECT_ROOT / "README.md").read_text()
+    assert (PROJECT_ROOT / ".ci" / "run").read_text().strip().endswith("make test")
