@@ -93,7 +93,7 @@ class Bookshop:
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
                 yield session
         except sa.exc.OperationalError as exc:
-            if "no such" not in str(exc.orig):
+            if not any(text in str(exc.orig) for text in ("no such", "has no column named")):
                 raise
             raise AppError(
                 f"The code expects something the database does not have ({exc.orig}).",

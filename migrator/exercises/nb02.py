@@ -1,0 +1,135 @@
+"""Notebook 02's exercise: one more column, end to end (steps 1-5 and 7)."""
+
+from __future__ import annotations
+
+from ..errors import MigratorError
+from ..workspace import Workspace
+from . import Exercise
+from .nb01 import MODELS as MODELS_0001
+
+#: The line notebook 02 adds to Book, and the models once it is there.
+TITLE_LINE = "    title: Mapped[str] = mapped_column(String(200))\n"
+YEAR_LINE = "    published_year: Mapped[int | None]\n"
+MODELS = MODELS_0001.replace(TITLE_LINE, TITLE_LINE + YEAR_LINE)
+
+#: The books already in the shop when the exercise starts (title, author, year).
+BOOKS = [
+    ("The Dispossessed", "Ursula K. Le Guin", 1974),
+    ("Kindred", "Octavia E. Butler", None),
+]
+
+TASK = """\
+The shop wants to show how long each book is. The exercise workspace is where this
+notebook left off: `books` has `published_year` (revision `0002` applied) and holds two
+books. Add a nullable integer column **`pages`** to `Book`, end to end: save
+`models.py` (steps 1-2), autogenerate and read the revision (3), upgrade (4), reload the
+app (5), then **add a book with its number of pages** and read it back (7). The check
+looks at the database: the `pages` column, `alembic_version` at the new head, no
+difference left in `ws_ex.check()`, the two old books still there, and a book with pages."""
+
+HINT = """\
+`pages: Mapped[int | None]` under `published_year` makes a nullable INTEGER column:
+the two existing books simply get NULL. After `ws_ex.revision(...)` and
+`ws_ex.upgrade()`, build a *new* app object with `shop_ex = ws_ex.app()` — an app
+made before the upgrade does not know `pages` — and call
+`shop_ex.add_book("...", "...", pages=...)`. `ws_ex.rows("books")` shows what was stored."""
+
+SOLUTION = '''\
+# ws is the exercise workspace (ws_ex in the notebook).
+ws.edit_models(                                         # steps 1-2: change models.py, save
+    "    published_year: Mapped[int | None]\\n",
+    "    published_year: Mapped[int | None]\\n    pages: Mapped[int | None]\\n",
+)
+rev = ws.revision("add pages to books")                 # step 3 (read rev: one add_column)
+ws.upgrade()                                            # step 4
+shop = ws.app()                                         # step 5: an app that knows pages
+shop.add_book("Parable of the Sower", "Octavia E. Butler", published_year=1993, pages=345)
+ws.rows("books")                                        # step 7: read it back
+'''
+
+
+def prepare(ws: Workspace) -> None:
+    """Revisions 0001 (authors, books) and 0002 (published_year) applied; two books stored."""
+    ws.write_models(MODELS_0001)
+    ws.revision("create authors and books")
+    ws.upgrade()
+    ws.write_models(MODELS)
+    ws.revision("add published_year to books")
+    ws.upgrade()
+    shop = ws.app()
+    for title, author, year in BOOKS:
+        shop.add_book(title, author, published_year=year)
+
+
+def check(ws: Workspace) -> str:
+    """pages is in the database at head, models match, old rows kept, a book has pages."""
+    try:
+        return _check(ws)
+    except MigratorError as exc:  # e.g. models.py does not import: say so, as a "not yet"
+        raise AssertionError(f"{exc.what} {exc.fix}") from None
+
+
+def _check(ws: Workspace) -> str:
+    book_columns = ws.metadata().tables["books"].columns
+    assert "pages" in book_columns, (
+        "The Book model has no pages column yet. Add `pages: Mapped[int | None]` to the Book "
+        "class and save models.py (run the %%writefile cell)."
+    )
+    assert book_columns["pages"].nullable, (
+        "pages is NOT NULL in the model (Mapped[int]): the two books already stored have no "
+        "page count, so the column must allow NULL. Write Mapped[int | None]."
+    )
+    heads = ws.heads()
+    assert heads != ["0002"], (
+        "models.py has pages, but no revision adds it yet: autogenerate one with "
+        "ws_ex.revision(\"add pages to books\") and read it."
+    )
+    assert len(heads) == 1, f"The history has several heads ({', '.join(heads)}); expected one."
+    head, current = heads[0], ws.current()
+    assert current == head, (
+        f"Revision {head} is written but not applied: the database is at {current or 'base'}. "
+        "Apply it with ws_ex.upgrade()."
+    )
+    db_columns = ws.columns("books").set_index("column")
+    assert "pages" in db_columns.index, (
+        f"The database is at the head ({head}) but books has no pages column. Read the "
+        "revision: was it generated before models.py was saved?"
+    )
+    assert db_columns.loc["pages", "type"] == "INTEGER", (
+        f"books.pages is {db_columns.loc['pages', 'type']} in the database, not INTEGER."
+    )
+    diffs = ws.check()
+    assert diffs.empty, (
+        "The models and the database still differ (ws_ex.check() lists: "
+        + "; ".join(f"{r.change} {r.table} {r.column}".strip() for r in diffs.itertuples())
+        + "). Autogenerate a revision for that and upgrade."
+    )
+    books = ws.rows("books")
+    kept = [title for title, _, _ in BOOKS if title in set(books["title"])]
+    assert len(kept) == len(BOOKS), (
+        f"Of the books stored before, only {kept} are left: a column was added, so no book "
+        "should have gone. Start again with exercise.start()."
+    )
+    with_pages = books[books["pages"].notna()]
+    assert not with_pages.empty, (
+        "The pages column is there, but no book has a page count yet. Reload the app "
+        "(shop_ex = ws_ex.app()) and add a book with pages=..., e.g. "
+        "shop_ex.add_book(\"Parable of the Sower\", \"Octavia E. Butler\", pages=345)."
+    )
+    first = with_pages.iloc[0]
+    return (
+        f"books.pages is in the database, alembic_version is at {head}, models and database "
+        f"agree, the {len(BOOKS)} older books are still there, and {first['title']!r} reads "
+        f"back with {int(first['pages'])} pages."
+    )
+
+
+EXERCISE = Exercise(
+    name="nb02",
+    task=TASK,
+    prepare=prepare,
+    check_fn=check,
+    hint_text=HINT,
+    solution_code=SOLUTION,
+    starter="empty",
+)

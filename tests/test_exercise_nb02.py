@@ -1,0 +1,45 @@
+"""Notebook 02's exercise: a pages column end to end, data kept and read back."""
+
+from __future__ import annotations
+
+from migrator.exercises import get
+from migrator.exercises.nb02 import BOOKS, MODELS, YEAR_LINE
+
+EXERCISE = get("nb02")
+PAGES_LINE = "    pages: Mapped[int | None]\n"
+
+
+def test_prepared_state_fails_and_solution_passes(tmp_path):
+    ws = EXERCISE.start(tmp_path)
+    assert ws.current() == "0002"
+    assert ws.read_models() == MODELS
+    assert ws.rows("books")["title"].tolist() == [title for title, _, _ in BOOKS]
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback
+    assert "pages" in feedback.message
+    assert EXERCISE.solve(tmp_path)
+    books = EXERCISE.workspace(tmp_path).rows("books")
+    assert books["pages"].isna().sum() == len(BOOKS)
+    assert books["pages"].dropna().tolist() == [345]
+
+
+def test_each_missing_step_is_named(tmp_path):
+    ws = EXERCISE.start(tmp_path)
+    ws.edit_models(YEAR_LINE, YEAR_LINE + PAGES_LINE)
+    assert "ws_ex.revision" in EXERCISE.check(tmp_path).message
+    ws.revision("add pages to books")
+    assert "ws_ex.upgrade()" in EXERCISE.check(tmp_path).message
+    ws.upgrade()
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback
+    assert "no book has a page count" in feedback.message
+    ws.app().add_book("Kindred", "Octavia E. Butler", pages=264)
+    assert EXERCISE.check(tmp_path)
+
+
+def test_not_null_pages_is_refused(tmp_path):
+    ws = EXERCISE.start(tmp_path)
+    ws.edit_models(YEAR_LINE, YEAR_LINE + "    pages: Mapped[int]\n")
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback
+    assert "NULL" in feedback.message
