@@ -79,6 +79,13 @@ def _command_error(ws: Workspace, exc: CommandError) -> MigratorError:
             "but that folder does not exist.",
             "Point script_location at the folder holding env.py and versions/ (ours: migrations).",
         )
+    if "cannot proceed in --sql mode" in message and "copy_from" in message:
+        return MigratorError(
+            f"{message.split(';')[0]}: offline mode cannot look at the database, so a batch "
+            "operation cannot find out what the table looks like.",
+            "Pass batch_alter_table(..., copy_from=<a sa.Table of the table as it is before "
+            "this revision>), as reference revision 0003 does; or generate SQL online.",
+        )
     return MigratorError(message, "Read the message above; ws.history() shows the revisions.")
 
 
@@ -117,6 +124,14 @@ def _migration_error(ws: Workspace, exc: Exception) -> MigratorError:
             f"{where}: SQLite cannot do this ALTER in place ({detail}). {ROLLED_BACK}",
             "Wrap the operation in `with op.batch_alter_table('<table>') as batch_op:` and call "
             "it on batch_op; autogenerate does this for you with render_as_batch=True.",
+        )
+    if "already exists" in detail:
+        return MigrationFailedError(
+            f"{where}: {detail}, although alembic_version says this revision has not run "
+            f"(the database is at {ws.current() or 'base'}). {ROLLED_BACK}",
+            "The schema was made another way (Base.metadata.create_all?) or by hand. If it "
+            "already matches a revision, record that with ws.stamp('<revision>') instead of "
+            "upgrading; otherwise remove what is in the way and upgrade again.",
         )
     return MigrationFailedError(
         f"{where}: {type(exc).__name__}: {detail}. {ROLLED_BACK}",

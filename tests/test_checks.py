@@ -70,3 +70,21 @@ def test_a_revision_that_cannot_run_fails_upgrade_from_empty(bookshop):
     write_revision_body(bookshop, rev, "op.drop_table('no_such_table')")
     result = upgrade_from_empty(bookshop)
     assert not result.passed and "0005_broken.py" in result.detail
+
+
+def test_branches_and_a_merge_pass_every_check(bookshop):
+    """Histories with a merge revision are normal: each check walks the graph, not a line."""
+    for name in ("isbn", "pages"):
+        rev = bookshop.revision(f"add {name}", autogenerate=False, head="0004", splice=True)
+        write_revision_body(
+            bookshop, rev,
+            f"op.add_column('books', sa.Column('{name}', sa.Integer()))",
+            f"op.drop_column('books', '{name}')",
+        )
+    bookshop.merge("merge isbn and pages")
+    bookshop.edit_models(
+        "    published_year: Mapped[int | None]",
+        "    published_year: Mapped[int | None]\n    isbn: Mapped[int | None]\n    pages: Mapped[int | None]",
+    )
+    frame = run_checks(bookshop)
+    assert frame["passed"].all(), frame.to_dict("records")

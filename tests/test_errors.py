@@ -8,6 +8,7 @@ import pytest
 from conftest import AUTHOR, dump, write_revision_body
 from migrator import (
     AppError,
+    MigrationFailedError,
     MigratorError,
     ModelsError,
     MultipleHeadsError,
@@ -184,3 +185,23 @@ def test_every_error_is_a_migrator_error():
         obj = getattr(migrator, name)
         if isinstance(obj, type) and name.endswith("Error"):
             assert issubclass(obj, MigratorError), name
+
+
+def test_upgrade_over_tables_made_by_create_all_suggests_stamp(bookshop):
+    bookshop.metadata().create_all(bookshop.engine)
+    before = dump(bookshop)
+    with pytest.raises(MigrationFailedError, match="table authors already exists.*database is at base") as caught:
+        bookshop.upgrade()
+    assert "ws.stamp(" in caught.value.fix
+    assert dump(bookshop) == before
+
+
+def test_offline_sql_for_a_batch_operation_without_copy_from(bookshop):
+    rev = bookshop.revision("longer titles", autogenerate=False)
+    write_revision_body(
+        bookshop, rev,
+        "with op.batch_alter_table('books') as batch_op:\n    batch_op.alter_column('title', type_=sa.String(300))",
+    )
+    with pytest.raises(MigratorError, match="cannot proceed in --sql mode") as caught:
+        bookshop.sql("0004:0005")
+    assert "copy_from=" in caught.value.fix

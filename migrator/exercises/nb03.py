@@ -1,0 +1,219 @@
+"""Notebook 03's exercise: repair a hand-written revision that SQLite cannot run without batch mode.
+
+The workspace holds the bookshop at 0004 with a few books, models.py already asks for
+longer titles (String(300)) and unique slugs, and revision 0005 was written the way
+one would for PostgreSQL: plain ``op.alter_column`` and ``op.create_unique_constraint``.
+On SQLite that raises NeedsBatchModeError.  The learner moves both operations (and
+their downgrade) into ``op.batch_alter_table`` blocks and upgrades; every book must
+survive the table copy, and the downgrade must work too.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ..errors import MigratorError
+from ..workspace import Workspace
+from . import Exercise
+
+BOOKS = [
+    ("The Dispossessed", "Ursula Le Guin", 1974),
+    ("Kindred", "Octavia Butler", 1979),
+    ("The Left Hand of Darkness", "Ursula Le Guin", 1969),
+    ("Small Gods", "Terry Pratchett", 1992),
+    ("Parable of the Sower", "Octavia Butler", 1993),
+]
+
+#: The books as prepare() stores them: (id, title, author_id, published_year, slug).
+EXPECTED = pd.DataFrame(
+    [
+        (1, "The Dispossessed", 1, 1974, "the-dispossessed"),
+        (2, "Kindred", 2, 1979, "kindred"),
+        (3, "The Left Hand of Darkness", 1, 1969, "the-left-hand-of-darkness"),
+        (4, "Small Gods", 3, 1992, "small-gods"),
+        (5, "Parable of the Sower", 2, 1993, "parable-of-the-sower"),
+    ],
+    columns=["id", "title", "author_id", "published_year", "slug"],
+)
+
+MESSAGE = "unique slugs, longer titles"
+
+NAIVE_FUNCTIONS = '''def upgrade() -> None:
+    """Upgrade schema."""
+    # Written as one would for PostgreSQL. SQLite cannot do either of these in place.
+    op.alter_column('books', 'title',
+                    existing_type=sa.String(length=200),
+                    type_=sa.String(length=300),
+                    existing_nullable=False)
+    op.create_unique_constraint('uq_books_slug', 'books', ['slug'])
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_constraint('uq_books_slug', 'books', type_='unique')
+    op.alter_column('books', 'title',
+                    existing_type=sa.String(length=300),
+                    type_=sa.String(length=200),
+                    existing_nullable=False)
+'''
+
+
+def prepare(ws: Workspace) -> None:
+    ws.upgrade()
+    shop = ws.app()
+    for title, author, year in BOOKS:
+        shop.add_book(title, author, published_year=year)
+    ws.edit_models("title: Mapped[str] = mapped_column(String(200))",
+                   "title: Mapped[str] = mapped_column(String(300))")
+    ws.edit_models("slug: Mapped[str] = mapped_column(String(200), default=_slug_from_title)",
+                   "slug: Mapped[str] = mapped_column(String(200), unique=True, default=_slug_from_title)")
+    revision = ws.revision(MESSAGE, autogenerate=False)
+    path = ws.path / revision.file
+    source = path.read_text()
+    path.write_text(source[: source.index("def upgrade()")] + NAIVE_FUNCTIONS)
+
+
+def _revision_file(ws: Workspace) -> Path:
+    found = sorted((ws.path / "migrations" / "versions").glob("0005_*.py"))
+    assert found, (
+        "There is no revision 0005 in migrations/versions/ any more. "
+        "Start again with ws_ex = exercise.start()."
+    )
+    return found[0]
+
+
+def _unique_names(ws: Workspace, table: str) -> set[str]:
+    return {c["name"] for c in sa.inspect(ws.engine).get_unique_constraints(table)}
+
+
+def _title_type(ws: Workspace) -> str:
+    columns = ws.columns("books").set_index("column")
+    return columns.loc["title", "type"]
+
+
+def _same_books(ws: Workspace, when: str) -> None:
+    books = ws.rows("books")[EXPECTED.columns.tolist()]
+    if len(books) != len(EXPECTED):
+        raise AssertionError(
+            f"{when}, books has {len(books)} rows instead of {len(EXPECTED)}: the table copy lost rows."
+        )
+    if not books.equals(EXPECTED):
+        raise AssertionError(
+            f"{when}, the books' values changed (compare ws_ex.rows('books') with "
+            "migrator.exercises.nb03.EXPECTED): batch mode must copy every value unchanged."
+        )
+
+
+def check(ws: Workspace) -> str:
+    path = _revision_file(ws)
+    source = path.read_text()
+    current = ws.current()
+    if current == "0004":
+        uses_batch = "batch_alter_table" in source.split("def downgrade()")[0]
+        raise AssertionError(
+            "The database is still at 0004: revision 0005 has not been applied yet. "
+            + (
+                f"{path.name} uses batch mode now: run ws_ex.upgrade()."
+                if uses_batch
+                else f"Try ws_ex.upgrade() and read the error; then fix upgrade() and downgrade() "
+                f"in {path.name} and upgrade again."
+            )
+        )
+    assert ws.heads() == ["0005"], (
+        f"The newest revision should be 0005, but the heads are {ws.heads()}: fix 0005 itself "
+        "instead of adding revisions (start again with ws_ex = exercise.start() if needed)."
+    )
+    assert current == "0005", f"The database is at {current}; upgrade it to 0005: ws_ex.upgrade()."
+    title = _title_type(ws)
+    assert title == "VARCHAR(300)", (
+        f"books.title is {title}, not VARCHAR(300): the alter_column in upgrade() should use "
+        "type_=sa.String(length=300)."
+    )
+    assert "uq_books_slug" in _unique_names(ws, "books"), (
+        "books has no unique constraint uq_books_slug: upgrade() should call "
+        "batch_op.create_unique_constraint('uq_books_slug', ['slug'])."
+    )
+    _same_books(ws, "After the upgrade")
+    diffs = ws.check()
+    assert diffs.empty, (
+        "The database differs from models.py after the upgrade (ws_ex.check() shows how): "
+        + "; ".join(f"{d.change} {d.table} {d.column} {d.detail}".strip() for d in diffs.itertuples())
+    )
+    _check_downgrade(ws)
+    return (
+        "0005 applies on SQLite: titles are VARCHAR(300), slugs are unique, all "
+        f"{len(EXPECTED)} books survived the table copy, and the downgrade works too."
+    )
+
+
+def _check_downgrade(ws: Workspace) -> None:
+    """Run the downgrade on a copy of the database, so the learner's own stays at 0005."""
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "copy.db"
+        shutil.copy(ws.database_path, copy)
+        scratch = Workspace.open(ws.path, database=copy)
+        try:
+            scratch.downgrade("-1")
+        except MigratorError as exc:
+            raise AssertionError(
+                f"The upgrade works, but the downgrade fails: {exc.what} "
+                "Fix downgrade() the same way: one batch_alter_table('books') block that drops "
+                "the constraint and changes title back to String(200)."
+            ) from None
+        title = _title_type(scratch)
+        assert title == "VARCHAR(200)", (
+            f"After a downgrade books.title is {title}, not VARCHAR(200) as before 0005."
+        )
+        assert "uq_books_slug" not in _unique_names(scratch, "books"), (
+            "After a downgrade books still has uq_books_slug: downgrade() should drop it."
+        )
+        _same_books(scratch, "After a downgrade")
+
+
+EXERCISE = Exercise(
+    name="nb03",
+    task=(
+        "Revision 0005 (longer titles, unique slugs) was written without batch mode and fails "
+        "on SQLite. Fix upgrade() and downgrade() with batch mode, upgrade, and keep every book."
+    ),
+    prepare=prepare,
+    check_fn=check,
+    hint_text=(
+        "SQLite cannot change a column's type or add a constraint in place. In `upgrade()`, "
+        "replace the two `op.` calls by one block `with op.batch_alter_table('books') as "
+        "batch_op:` that calls `batch_op.alter_column('title', existing_type=..., type_=..., "
+        "existing_nullable=False)` and `batch_op.create_unique_constraint('uq_books_slug', "
+        "['slug'])` (no table name: `batch_op` knows it). Do the same in `downgrade()`, in "
+        "reverse. Then `ws_ex.upgrade()`."
+    ),
+    solution_code='''\
+# ws is the exercise's workspace (ws_ex in the notebook)
+path = next((ws.path / "migrations" / "versions").glob("0005_*.py"))
+source = path.read_text()
+header = source[: source.index("def upgrade()")]   # docstring, imports, revision ids
+path.write_text(header + """def upgrade() -> None:
+    with op.batch_alter_table('books') as batch_op:
+        batch_op.alter_column('title',
+                              existing_type=sa.String(length=200),
+                              type_=sa.String(length=300),
+                              existing_nullable=False)
+        batch_op.create_unique_constraint('uq_books_slug', ['slug'])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('books') as batch_op:
+        batch_op.drop_constraint('uq_books_slug', type_='unique')
+        batch_op.alter_column('title',
+                              existing_type=sa.String(length=300),
+                              type_=sa.String(length=200),
+                              existing_nullable=False)
+""")
+ws.upgrade()
+''',
+    starter="bookshop",
+)

@@ -1,0 +1,60 @@
+"""Exercise nb06: a revision whose downgrade forgets an index; the learner fixes the file."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrator.exercises import get
+
+EXERCISE = get("nb06")
+FILE = "migrations/versions/0005_add_isbn_to_books.py"
+
+
+@pytest.fixture
+def ws(tmp_path):
+    return EXERCISE.start(tmp_path)
+
+
+def test_starts_unsolved_and_the_solution_solves_it(ws, tmp_path):
+    assert not EXERCISE.check(tmp_path)
+    feedback = EXERCISE.solve(tmp_path)
+    assert feedback, feedback.message
+    assert ws.run_checks()["passed"].all()
+
+
+def test_prepared_state_fails_only_up_down_consistency(ws, tmp_path):
+    results = ws.run_checks().set_index("check")["passed"]
+    assert results.to_dict() == {
+        "single head": True,
+        "upgrade from empty": True,
+        "models match schema": True,
+        "up/down consistency": False,
+    }
+    assert ws.current() == "0005"  # upgrading worked: the bug hides until a downgrade
+    feedback = EXERCISE.check(tmp_path)
+    assert "up/down consistency fails" in feedback.message
+
+
+def test_a_downgrade_that_does_nothing_is_not_a_fix(ws, tmp_path):
+    path = ws.path / FILE
+    source = path.read_text()
+    body = source[source.index('    """Downgrade schema."""'):]
+    path.write_text(source.replace(body, '    """Downgrade schema."""\n    pass\n'))
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback
+    assert "duplicate column name: isbn" in feedback.message
+
+
+def test_removing_the_index_from_the_model_is_not_a_fix(ws, tmp_path):
+    ws.edit_models("unique=True, index=True)", ")")
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback
+    assert "models.py no longer defines" in feedback.message
+
+
+def test_a_syntax_error_in_the_revision_is_reported_with_its_line(ws, tmp_path):
+    path = ws.path / FILE
+    path.write_text(path.read_text().replace("drop_column('isbn')", "drop_column('isbn'"))
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback
+    assert "not valid Python" in feedback.message and "line 33" in feedback.message
