@@ -6,8 +6,12 @@ Start with ``Workspace``::
     ws = Workspace("01_first_revision", reset=True)
 """
 
+from .backup import Backup, Verification
+from .environments import Promotion
 from .errors import (
     AppError,
+    BackupError,
+    DestructiveChangeError,
     MigrationFailedError,
     MigratorError,
     ModelsError,
@@ -17,16 +21,24 @@ from .errors import (
     NotNullWithoutDefaultError,
     NotUpToDateError,
     PendingChangesError,
+    PromotionError,
     RevisionError,
     ScriptLocationError,
+    UnknownEnvironmentError,
     UnknownRevisionError,
     WorkspaceError,
 )
+from .lint import Finding, Findings
 from .results import Move, Revision
 from .workspace import PROJECT_ROOT, Workspace
 
 __all__ = [
     "AppError",
+    "Backup",
+    "BackupError",
+    "DestructiveChangeError",
+    "Finding",
+    "Findings",
     "MigrationFailedError",
     "MigratorError",
     "ModelsError",
@@ -38,10 +50,14 @@ __all__ = [
     "NotUpToDateError",
     "PROJECT_ROOT",
     "PendingChangesError",
+    "Promotion",
+    "PromotionError",
     "Revision",
     "RevisionError",
     "ScriptLocationError",
+    "UnknownEnvironmentError",
     "UnknownRevisionError",
+    "Verification",
     "Workspace",
     "WorkspaceError",
 ]

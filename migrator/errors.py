@@ -71,3 +71,23 @@ class NeedsBatchModeError(MigrationFailedError):
 
 class AppError(MigratorError):
     """The sample app's code and the database schema disagree."""
+
+
+class DestructiveChangeError(MigratorError):
+    """A revision would delete data and nobody said that was intended; nothing ran."""
+
+    findings: tuple = ()
+
+
+class BackupError(MigratorError):
+    """A backup could not be made, is damaged, or does not match the database."""
+
+
+class UnknownEnvironmentError(MigratorError):
+    """No database is configured under that environment name."""
+
+
+class PromotionError(MigratorError):
+    """Promoting the revisions to another environment stopped; the report says where."""
+
+    promotion: object = None

@@ -25,9 +25,10 @@ class Revision:
     file: str  # path relative to the workspace, with forward slashes
     source: str
     ops: object = field(default=None, repr=False, compare=False)  # autogenerate's UpgradeOps
+    findings: tuple = field(default=(), repr=False, compare=False)  # the linter's (migrator.lint)
 
     @classmethod
-    def from_file(cls, path: Path, root: Path, ops=None) -> Revision:
+    def from_file(cls, path: Path, root: Path, ops=None, findings=()) -> Revision:
         source = path.read_text()
         module = ast.parse(source)
         values = {
@@ -46,6 +47,7 @@ class Revision:
             file=path.resolve().relative_to(root.resolve()).as_posix(),
             source=source,
             ops=ops,
+            findings=findings,
         )
 
     def __repr__(self) -> str:
@@ -62,7 +64,10 @@ class Revision:
         return _function_body(self.source, "downgrade")
 
     def _repr_markdown_(self) -> str:
-        return f"**{self.file}** (revision `{self.id}`)\n\n```python\n{self.source.rstrip()}\n```"
+        text = f"**{self.file}** (revision `{self.id}`)\n\n```python\n{self.source.rstrip()}\n```"
+        if self.findings:  # what the linter saw: shown where the learner reads the revision
+            text += "\n\n" + self.findings._repr_markdown_()
+        return text
 
 
 @dataclass(frozen=True)
@@ -73,16 +78,17 @@ class Move:
     before: str | tuple[str, ...] | None
     after: str | tuple[str, ...] | None
     steps: tuple[tuple[str, str], ...]  # (revision id, message), in the order applied
+    backup: object = field(default=None, compare=False)  # the Backup made first, if asked for
 
     @classmethod
-    def between(cls, verb: str, scripts: ScriptDirectory, before, after) -> Move:
+    def between(cls, verb: str, scripts: ScriptDirectory, before, after, backup=None) -> Move:
         if verb == "stamp":
             return cls(verb, before, after, ())
         upper, lower = (after, before) if verb == "upgrade" else (before, after)
         walked = list(scripts.iterate_revisions(_as_arg(upper), _as_arg(lower)))
         if verb == "upgrade":
             walked.reverse()
-        return cls(verb, before, after, tuple((s.revision, s.doc) for s in walked))
+        return cls(verb, before, after, tuple((s.revision, s.doc) for s in walked), backup)
 
     def __str__(self) -> str:
         start, end = _label(self.before), _label(self.after)
@@ -100,6 +106,8 @@ class Move:
             return str(self)
         lines = [f"**{self.verb}** `{_label(self.before)}` → `{_label(self.after)}`", ""]
         lines += [f"- `{rev}` {message}" for rev, message in self.steps]
+        if self.backup is not None:
+            lines += ["", f"(backed up first: `{self.backup.file}`, verified)"]
         return "\n".join(lines)
 
 

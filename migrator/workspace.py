@@ -34,15 +34,18 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.pool import NullPool
 
+from . import backup as _backup
 from . import diagrams as _diagrams
+from . import environments as _environments
 from . import inspect as _inspect
+from . import lint as _lint
 from .app import Bookshop
 from .database import create_engine
 from .diagrams import Diagram
-from .errors import NoChangesError, WorkspaceError
+from .errors import BackupError, DestructiveChangeError, NoChangesError, UnknownRevisionError, WorkspaceError
 from .loader import find_metadata, load_models
 from .results import Move, Revision
-from .translate import translated
+from .translate import _known, translated
 
 #: The repository: its alembic.ini, migrations/ and sample app are the templates.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +131,7 @@ class Workspace:
 
     @property
     def versions_path(self) -> Path:
-        return self.script_directory().versions
+        return Path(self.script_directory().versions)
 
     @property
     def url(self) -> str:
@@ -213,14 +216,36 @@ class Workspace:
                 f"Edit {self.models_path.name} and save it first; to write an empty revision "
                 "for hand-written operations, pass autogenerate=False.",
             )
-        return Revision.from_file(Path(script.path), self.path, ops=found.get("ops"))
+        ops = found.get("ops")
+        findings = _lint.lint_ops(ops, self.url, revision=script.revision) if autogenerate else ()
+        return Revision.from_file(Path(script.path), self.path, ops=ops, findings=findings)
 
-    def upgrade(self, target: str = "head") -> Move:
-        """Step 4: apply revisions up to ``target`` (``alembic upgrade``; '+1' for one step)."""
-        return self._move("upgrade", command.upgrade, target)
+    def upgrade(self, target: str = "head", *, acknowledge=(), backup=False) -> Move:
+        """Step 4: apply revisions up to ``target`` (``alembic upgrade``; '+1' for one step).
+
+        The linter reads every revision about to run, against this database's data.
+        A revision that would delete data (a dropped column with values, a probable
+        rename...) is refused, and nothing runs, until that is acknowledged: here with
+        ``acknowledge=["0005:drop-column"]`` (or ``["drop-column"]`` for any revision),
+        or in the revision file with a line ``# migrator: acknowledge drop-column``.
+
+        ``backup=True`` makes and verifies a backup first (``ws.backup()``); passing a
+        ``Backup`` instead checks that it still matches the database.  If that fails,
+        nothing is upgraded.
+        """
+        with translated(self):
+            self._refuse_destructive(target, acknowledge)
+        made = self._backup_first(backup) if backup is not False else None
+        return self._move("upgrade", command.upgrade, target, backup=made)
 
     def downgrade(self, target: str = "-1") -> Move:
-        """Step 4 in reverse (``alembic downgrade``): '-1' by default, or an id, or 'base'."""
+        """Step 4 in reverse (``alembic downgrade``): '-1' by default, or an id, or 'base'.
+
+        Not linted: a downgrade is the revision's own undo, written together with the
+        upgrade, and it removes what the upgrade added. Gating it would make every
+        downgrade ask for an acknowledgement and teach people to acknowledge unread.
+        Back up first (``ws.backup()``) when the data added since matters.
+        """
         return self._move("downgrade", command.downgrade, target)
 
     def stamp(self, target: str) -> Move:
@@ -232,6 +257,83 @@ class Workspace:
         with self._alembic() as cfg:
             script = command.merge(cfg, revisions, message=message, rev_id=self._next_id())
         return Revision.from_file(Path(script.path), self.path)
+
+    def lint(self, revision: str = "head") -> _lint.Findings:
+        """What the linter finds in a revision file, judged against this database's data."""
+        scripts = self.script_directory()
+        with translated(self):
+            script = scripts.get_revision(revision)
+        if script is None:  # 'base' is a place in the history, not a file
+            raise UnknownRevisionError(
+                f"{revision!r} names no revision file, so there is nothing to lint.",
+                f"Pass a revision id ({_known(self)}) or 'head'.",
+            )
+        return _lint.lint_script(script, self.url)
+
+    # -- backups ----------------------------------------------------------------------
+
+    def backup(self) -> _backup.Backup:
+        """Copy the database to ``backups/<db>-<revision>-<UTC time>.db`` and verify the copy."""
+        return _backup.make_backup(self.database_path, _label(self.current()))
+
+    def backups(self) -> pd.DataFrame:
+        """The backups of this database, oldest first."""
+        return _backup.list_backups(self.database_path)
+
+    def verify(self, backup: _backup.Backup | str | Path) -> _backup.Verification:
+        """Check that ``backup`` holds exactly this database: integrity, schema, rows, content.
+
+        Raises BackupError when it does not: a backup you cannot trust is not a backup.
+        """
+        path = self._backup_path(backup)
+        result = _backup.verify(path, self.database_path)
+        if not result.ok:
+            raise BackupError(
+                f"{result.copy} does not match {self.database_path.name}: {'; '.join(result.problems)}.",
+                "If the database changed since (an upgrade, new rows), that is expected: make a fresh "
+                "backup with ws.backup(). If the backup file is damaged, use another (ws.backups()).",
+            )
+        return result
+
+    def restore(self, backup: _backup.Backup | str | Path) -> _backup.Verification:
+        """Write ``backup`` back over this database, then verify they are the same."""
+        return _backup.restore(self._backup_path(backup), self.database_path)
+
+    def fingerprint(self) -> pd.DataFrame:
+        """Each table's row count and content hash: equal fingerprints, equal data."""
+        return _backup.fingerprint(self.database_path).frame()
+
+    # -- environments -----------------------------------------------------------------
+
+    def add_environment(self, name: str, database: str | Path) -> str:
+        """Name a database of this project (``'prod'``): a path or a URL, saved in alembic.ini.
+
+        URLs with a password are refused (alembic.ini is committed): set
+        ``MIGRATOR_<NAME>_URL`` instead, which also wins over alembic.ini.
+        """
+        return _environments.add(self, name, database)
+
+    def environment(self, name: str) -> Workspace:
+        """The same project on environment ``name``'s database: ``ws.environment('prod').current()``."""
+        return Workspace.open(self.path, database=_environments.resolve(self, name)[0])
+
+    def environments(self) -> pd.DataFrame:
+        """The environments, their databases (passwords masked) and revisions."""
+        return _environments.frame(self)
+
+    def promote(
+        self, target: str = "prod", *, source: str = "dev", acknowledge=(), dry_run: bool = False
+    ) -> _environments.Promotion:
+        """Step 8: bring ``target`` to where ``source`` is, safely, and report each step.
+
+        ``source`` must be at the head and pass the four standard checks; the offline SQL
+        for ``target`` is rendered for review and the linter reads the pending revisions
+        against ``target``'s data; then ``target`` is backed up (verified), upgraded and
+        verified (integrity, head, models = schema, no table lost rows). Anything failing
+        after the backup restores it automatically, and the error says so.
+        ``dry_run=True`` stops after the review.
+        """
+        return _environments.promote(self, target, source=source, acknowledge=acknowledge, dry_run=dry_run)
 
     def app(self) -> Bookshop:
         """Step 5: (re)load the app, so its code uses the models as saved now."""
@@ -270,7 +372,7 @@ class Workspace:
         """The revision the database is at (``alembic current``); None before the first."""
         with self.engine.connect() as connection:
             heads = MigrationContext.configure(connection).get_current_heads()
-        return heads[0] if len(heads) == 1 else (tuple(sorted(heads)) or None)
+        return _as_current(heads)
 
     def _current_set(self) -> set[str]:
         current = self.current()
@@ -312,6 +414,12 @@ class Workspace:
         """The revisions as a Mermaid graph: branches, merges, the current one marked."""
         return _diagrams.revision_graph(self.script_directory(), self._current_set())
 
+    def explorer(self, **options):
+        """An interactive explorer (ipywidgets): move through the revisions, watch schema and data."""
+        from .widgets import Explorer
+
+        return Explorer(self, **options)
+
     def script_directory(self) -> ScriptDirectory:
         """Alembic's view of migrations/: revisions, heads, the revision map."""
         with translated(self):
@@ -319,11 +427,55 @@ class Workspace:
 
     # -- plumbing ---------------------------------------------------------------------
 
-    def _move(self, verb: str, step, target: str) -> Move:
-        before = self.current()
+    def _move(self, verb: str, step, target: str, backup=None) -> Move:
         with self._alembic(target_metadata=None) as cfg:
+            # Read inside the transaction (BEGIN IMMEDIATE): if another process migrated
+            # while we waited for the lock, 'before' is what it left, not what we saw.
+            context = MigrationContext.configure(cfg.attributes["connection"])
+            before = _as_current(context.get_current_heads())
             step(cfg, target)
-        return Move.between(verb, self.script_directory(), before, self.current())
+        return Move.between(verb, self.script_directory(), before, self.current(), backup)
+
+    def _pending_findings(self, target: str, acknowledge=()) -> _lint.Findings:
+        """The linter's findings for every revision an upgrade to ``target`` would run."""
+        scripts = self.script_directory()
+        with translated(self):
+            steps = scripts._upgrade_revs(target, tuple(sorted(self._current_set())))
+        findings = []
+        for step in steps:
+            findings += _lint.lint_script(step.revision, self.url)
+        return _lint.Findings(_lint.acknowledge(findings, [acknowledge] if isinstance(acknowledge, str) else acknowledge))
+
+    def _refuse_destructive(self, target: str, acknowledge) -> None:
+        refused = self._pending_findings(target, acknowledge).destructive
+        if not refused:
+            return
+        revisions = sorted({f.revision for f in refused})
+        files = {s.revision: Path(s.path).name for s in self.script_directory().walk_revisions()}
+        listed = "; ".join(f"{f.key} `{f.where}`: {f.explanation}" for f in refused)
+        keys = ", ".join(repr(k) for k in dict.fromkeys(f.key for f in refused))
+        markers = " and ".join(dict.fromkeys(
+            f"`# migrator: acknowledge {f.code}` to {files.get(f.revision, f.revision)}" for f in refused
+        ))
+        error = DestructiveChangeError(
+            f"Revision {', '.join(revisions)} would delete data, so the upgrade did not start "
+            f"(the database is unchanged): {listed}",
+            f"{refused[0].fix} To delete the data on purpose, back up first (ws.backup()), then "
+            f"acknowledge: ws.upgrade(acknowledge=[{keys}]), or add the line {markers}.",
+        )
+        error.findings = refused
+        raise error
+
+    def _backup_first(self, backup) -> _backup.Backup | None:
+        if backup is True:
+            path = self.database_path
+            empty = not path.is_file() or path.stat().st_size == 0
+            return None if empty else self.backup()  # an empty database has nothing to protect
+        self.verify(backup)  # a stale or damaged backup stops the upgrade
+        return backup
+
+    def _backup_path(self, backup) -> Path:
+        return Path(backup.path) if isinstance(backup, _backup.Backup) else Path(backup)
 
     @contextmanager
     def _alembic(self, **attributes) -> Iterator[Config]:
@@ -397,6 +549,18 @@ class Workspace:
                 shutil.copy(revision, versions / revision.name)
         else:
             (self.path / "models.py").write_text(EMPTY_MODELS)
+
+
+def _as_current(heads) -> str | tuple[str, ...] | None:
+    """Alembic's tuple of current heads as ``current()`` returns it."""
+    return heads[0] if len(heads) == 1 else (tuple(sorted(heads)) or None)
+
+
+def _label(current) -> str:
+    """A revision as a file-name part: 'base', '0003' or '0005+0006'."""
+    if current is None:
+        return "base"
+    return current if isinstance(current, str) else "+".join(current)
 
 
 @contextmanager

@@ -1,0 +1,354 @@
+"""Backups of a SQLite database: make one, verify it, restore it.
+
+- ``make_backup`` copies the database with SQLite's *online backup API*
+  (``sqlite3.Connection.backup``): page by page, consistent even while other
+  connections use the file, unlike copying the file, which can catch a write halfway.
+  The copy is named by database, revision and time (UTC) and kept in a ``backups/``
+  folder next to the database: ``backups/app-0003-20261123T235959.db``.  It is written
+  under a temporary name and only renamed once it has been verified, so a file in
+  ``backups/`` is always a complete, checked copy.
+- ``verify`` compares a backup with a database: ``PRAGMA integrity_check``, the same
+  schema, and per table the same row count and the same content hash.  Rows are
+  hashed in chunks straight from a cursor, so a table of millions of rows needs a
+  few megabytes, not a DataFrame of the whole table.
+- ``restore`` writes a verified backup back over the database (the backup API again,
+  in the other direction) and verifies the result.
+
+Progress bars (tqdm) show while copying, unless ``MIGRATOR_QUIET=1``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import BackupError
+
+FOLDER = "backups"
+PAGES_PER_STEP = 256  # 1 MB with SQLite's default 4 KB pages: a smooth progress bar
+CHUNK_ROWS = 5000
+NAME = re.compile(r"(?P<database>.+)-(?P<revision>[^-]+)-(?P<created>\d{8}T\d{6})(?:-\d+)?\.db")
+
+
+@dataclass(frozen=True)
+class TablePrint:
+    """One table's fingerprint: its row count and a hash of its content."""
+
+    table: str
+    rows: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What ``verify`` compares: integrity, schema, and each table's rows and content hash."""
+
+    integrity: str
+    schema: tuple[tuple[str, str, str], ...]
+    tables: tuple[TablePrint, ...]
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    def table(self, name: str) -> TablePrint | None:
+        return next((t for t in self.tables if t.table == name), None)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per table: rows and the first 16 hex digits of its content hash."""
+        return pd.DataFrame(
+            [{"table": t.table, "rows": t.rows, "sha256": t.sha256[:16]} for t in self.tables],
+            columns=["table", "rows", "sha256"],
+        )
+
+
+@dataclass(frozen=True)
+class Backup:
+    """A verified copy of a database, made before something risky."""
+
+    path: Path
+    database: Path
+    revision: str
+    created: str  # UTC, as in the file name: 20261123T235959
+    fingerprint: Fingerprint = field(repr=False, compare=False)
+
+    @property
+    def file(self) -> str:
+        """Where it is, relative to the database's folder: ``backups/<name>``."""
+        return f"{FOLDER}/{self.path.name}"
+
+    def __repr__(self) -> str:
+        return f"Backup({self.file!r}, of={self.database.name!r}, revision={self.revision!r})"
+
+    def _repr_markdown_(self) -> str:
+        tables = len(self.fingerprint.tables)
+        return (
+            f"**Backup** `{self.file}` of `{self.database.name}` at revision `{self.revision}` "
+            f"({self.created} UTC): {tables} table{'s' if tables != 1 else ''}, "
+            f"{self.fingerprint.rows:,} rows; integrity {self.fingerprint.integrity}, verified against "
+            "the database."
+        )
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of comparing a copy with the database it should equal."""
+
+    copy: str
+    database: str
+    problems: tuple[str, ...]
+    comparison: pd.DataFrame = field(repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        verdict = "ok" if self.ok else "FAILED: " + "; ".join(self.problems)
+        return f"Verification of {self.copy} against {self.database}: {verdict}"
+
+    def _repr_markdown_(self) -> str:
+        if self.ok:
+            head = (f"✅ **Verified:** `{self.copy}` matches `{self.database}`: integrity ok, same schema, "
+                    f"same rows and content in {len(self.comparison)} tables.")
+        else:
+            head = f"❌ **Verification failed:** `{self.copy}` does not match `{self.database}`:\n\n" + "\n".join(
+                f"- {p}" for p in self.problems
+            )
+        return head + "\n\n" + markdown_table(self.comparison)
+
+
+# -- the verbs ------------------------------------------------------------------------
+
+
+def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool | None = None) -> Backup:
+    """Copy ``database`` into ``backups/`` next to it, verify the copy, return it.
+
+    Raises ``BackupError`` (and leaves no file behind) if the copy cannot be made or
+    does not match the database.
+    """
+    database = Path(database)
+    if not database.is_file():
+        raise BackupError(
+            f"There is no database file {database.name} to back up.",
+            "Check the environment's URL (ws.environments()); upgrading creates the file.",
+        )
+    created = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    folder = database.parent / FOLDER
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise BackupError(
+            f"Cannot create the backup folder {FOLDER}/ next to {database.name}: {exc.strerror}.",
+            f"Make sure {FOLDER} is a writable folder (not a file) next to the database.",
+        ) from None
+    target = _free_name(folder, f"{database.stem}-{_safe(revision)}-{created}")
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with closing(sqlite3.connect(database, timeout=30)) as source:
+            source.execute("BEGIN")  # a read transaction: the copy and its check see one state
+            source.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            with closing(sqlite3.connect(partial)) as copy:
+                _copy(source, copy, f"backing up {database.name}", quiet)
+            expected = _fingerprint(source)
+            source.rollback()
+        problems = _compare(fingerprint(partial), expected)
+        if problems:
+            raise BackupError(
+                f"The backup of {database.name} does not match the database: {'; '.join(problems)}. "
+                "It was deleted.",
+                "Run the backup again; if it keeps failing, check the disk (space, errors).",
+            )
+        partial.rename(target)
+    except sqlite3.Error as exc:
+        raise BackupError(
+            f"Backing up {database.name} failed: {exc}. Nothing was changed.",
+            "Check that the file is a SQLite database and the disk has room, then try again.",
+        ) from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return Backup(target, database, revision, created, expected)
+
+
+def verify(copy: str | Path, database: str | Path) -> Verification:
+    """Does ``copy`` hold exactly what ``database`` holds? (integrity, schema, rows, content)"""
+    copy, database = Path(copy), Path(database)
+    theirs, ours = fingerprint(copy), fingerprint(database)
+    return Verification(_label(copy), database.name, tuple(_compare(theirs, ours)), _comparison(ours, theirs))
+
+
+def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | None = None) -> Verification:
+    """Write ``backup`` back over ``database`` and verify that they are now the same.
+
+    A damaged backup is refused before anything is written.
+    """
+    path = Path(backup.path if isinstance(backup, Backup) else backup)
+    database = Path(database)
+    saved = fingerprint(path)
+    if saved.integrity != "ok" or not path.is_file():
+        raise BackupError(
+            f"The backup {_label(path)} is damaged ({saved.integrity}), so it was not restored: "
+            f"{database.name} is unchanged.",
+            "Restore an older backup (ws.backups() lists them).",
+        )
+    try:
+        with closing(sqlite3.connect(_read_only(path), uri=True)) as source, \
+             closing(sqlite3.connect(database, timeout=30)) as target:
+            _copy(source, target, f"restoring {database.name}", quiet)
+    except sqlite3.Error as exc:
+        raise BackupError(
+            f"Restoring {_label(path)} over {database.name} failed: {exc}.",
+            "Make sure no other program holds the database open, then restore again.",
+        ) from None
+    result = verify(path, database)
+    if not result.ok:
+        raise BackupError(
+            f"After restoring, {database.name} does not match {_label(path)}: {'; '.join(result.problems)}.",
+            "Restore again; if it keeps failing, copy the backup file over the database by hand.",
+        )
+    return result
+
+
+def fingerprint(path: str | Path) -> Fingerprint:
+    """The fingerprint of the database file at ``path`` (read-only)."""
+    path = Path(path)
+    if not path.is_file():
+        return Fingerprint("missing: no such file", (), ())
+    try:
+        with closing(sqlite3.connect(_read_only(path), uri=True)) as connection:
+            return _fingerprint(connection)
+    except sqlite3.DatabaseError as exc:
+        return Fingerprint(f"unreadable: {exc}", (), ())
+
+
+def list_backups(database: str | Path) -> pd.DataFrame:
+    """The backups of ``database`` in its ``backups/`` folder, oldest first."""
+    database = Path(database)
+    records = []
+    for path in sorted((database.parent / FOLDER).glob(f"{database.stem}-*.db")):
+        match = NAME.fullmatch(path.name)
+        if match and match["database"] == database.stem:
+            records.append({"file": f"{FOLDER}/{path.name}", "revision": match["revision"], "created (UTC)": match["created"]})
+    records.sort(key=lambda r: (r["created (UTC)"], r["file"]))
+    return pd.DataFrame(records, columns=["file", "revision", "created (UTC)"])
+
+
+# -- plumbing -------------------------------------------------------------------------
+
+
+def _copy(source: sqlite3.Connection, target: sqlite3.Connection, what: str, quiet: bool | None) -> None:
+    """The online backup API, step by step, driving a progress bar (none if MIGRATOR_QUIET=1)."""
+    if quiet:
+        source.backup(target, pages=PAGES_PER_STEP)
+        return
+    from .progress import progress
+
+    with progress(what, unit="page") as report:
+        source.backup(target, pages=PAGES_PER_STEP, progress=report.sqlite_backup)
+
+
+def _fingerprint(connection: sqlite3.Connection) -> Fingerprint:
+    problems = [row[0] for row in connection.execute("PRAGMA integrity_check(5)")]
+    integrity = "ok" if problems == ["ok"] else "damaged: " + "; ".join(problems)
+    schema = tuple(
+        tuple(row)
+        for row in connection.execute(
+            "SELECT type, name, coalesce(sql, '') FROM sqlite_master "
+            "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+        )
+    )
+    tables = tuple(_table_print(connection, name, sql) for kind, name, sql in schema if kind == "table")
+    return Fingerprint(integrity, schema, tables)
+
+
+def _table_print(connection: sqlite3.Connection, table: str, sql: str) -> TablePrint:
+    """Row count and SHA-256 of the rows in rowid (or primary key) order, read in chunks."""
+    quoted = '"' + table.replace('"', '""') + '"'
+    if re.search(r"WITHOUT\s+ROWID", sql, re.IGNORECASE):
+        keys = [r[1] for r in connection.execute(f"PRAGMA table_info({quoted})") if r[5]]
+        order = ", ".join('"' + k.replace('"', '""') + '"' for k in sorted(keys, key=keys.index))
+    else:
+        order = "rowid"
+    digest, rows = hashlib.sha256(), 0
+    cursor = connection.execute(f"SELECT * FROM {quoted} ORDER BY {order}")
+    while chunk := cursor.fetchmany(CHUNK_ROWS):
+        digest.update(repr(chunk).encode())
+        rows += len(chunk)
+    return TablePrint(table, rows, digest.hexdigest())
+
+
+def _compare(copy: Fingerprint, database: Fingerprint) -> list[str]:
+    """What differs, in words; empty if the copy is faithful."""
+    if copy.integrity != "ok":
+        return [f"integrity check: {copy.integrity}"]
+    problems = []
+    if copy.schema != database.schema:
+        names = {n for _, n, _ in copy.schema} ^ {n for _, n, _ in database.schema}
+        changed = sorted({n for _, n, _ in set(copy.schema) ^ set(database.schema)})
+        problems.append(f"different schema ({', '.join(sorted(names) or changed)})")
+    for ours in database.tables:
+        theirs = copy.table(ours.table)
+        if theirs is None:
+            continue  # already reported as a schema difference
+        if theirs.rows != ours.rows:
+            problems.append(f"{ours.table}: {theirs.rows} rows in the copy, {ours.rows} in the database")
+        elif theirs.sha256 != ours.sha256:
+            problems.append(f"{ours.table}: same row count, different content")
+    return problems
+
+
+def _comparison(database: Fingerprint, copy: Fingerprint) -> pd.DataFrame:
+    names = [t.table for t in database.tables] + [t.table for t in copy.tables if database.table(t.table) is None]
+    records = []
+    for name in names:
+        ours, theirs = database.table(name), copy.table(name)
+        records.append({
+            "table": name,
+            "rows (database)": ours.rows if ours else None,
+            "rows (copy)": theirs.rows if theirs else None,
+            "same content": bool(ours and theirs and ours.sha256 == theirs.sha256),
+        })
+    return pd.DataFrame(records, columns=["table", "rows (database)", "rows (copy)", "same content"])
+
+
+def _free_name(folder: Path, stem: str) -> Path:
+    """``stem.db``, or ``stem-2.db``... if two backups fall in the same second."""
+    path, number = folder / f"{stem}.db", 1
+    while path.exists() or path.with_name(path.name + ".partial").exists():
+        number += 1
+        path = folder / f"{stem}-{number}.db"
+    return path
+
+
+def _read_only(path: Path) -> str:
+    """A read-only SQLite URI for ``path`` (as_uri() escapes spaces, '?' and '#', and works on Windows)."""
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
+def _safe(revision: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_+]", "_", revision)
+
+
+def _label(path: Path) -> str:
+    return f"{FOLDER}/{path.name}" if path.parent.name == FOLDER else path.name
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table (pandas' to_markdown needs tabulate, which we skip)."""
+    def cell(value) -> str:
+        text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)

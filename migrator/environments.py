@@ -1,0 +1,386 @@
+"""Named environments of one project (``dev``, ``prod``, ...) and promoting revisions between them.
+
+The same revisions run against several databases: the one you develop on, and the
+one your users depend on.  An environment is just a name for a database URL:
+
+- ``MIGRATOR_<NAME>_URL`` in the process environment (``MIGRATOR_PROD_URL``), the way
+  real deployments hand out credentials; it wins over everything else;
+- else the ``[environments]`` section of the project's ``alembic.ini``, written by
+  ``ws.add_environment("prod", path)``, which refuses URLs with a password: secrets
+  do not belong in files that get committed;
+- else, for ``dev`` only, the workspace's own database (``sqlalchemy.url``).
+
+A URL is only ever shown through :func:`migrator.database.mask_url` (the password
+becomes ``***``), or, for a SQLite file inside the project, as its relative path.
+
+``promote`` moves the revisions from one environment to the next the careful way,
+one checked step at a time, and stops at the first step that fails; once the target
+has been touched, a failure restores the backup and says so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import sqlalchemy as sa
+
+from . import backup as _backup
+from .database import mask_url
+from .errors import MigratorError, PromotionError, UnknownEnvironmentError
+from .lint import Findings
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+SECTION = "environments"
+STANDARD = ("dev", "prod")
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
+
+
+def env_var(name: str) -> str:
+    """The process environment variable that sets ``name``'s URL: ``MIGRATOR_PROD_URL``."""
+    return f"MIGRATOR_{name.upper()}_URL"
+
+
+def resolve(ws: Workspace, name: str) -> tuple[str, str]:
+    """(URL, where it came from) for environment ``name``."""
+    name = _valid(name)
+    if os.environ.get(env_var(name)):
+        return os.environ[env_var(name)], env_var(name)
+    configured = _configured(ws)
+    if name in configured:
+        return configured[name], f"alembic.ini [{SECTION}]"
+    if name == "dev":
+        return ws._url_from_ini(), "alembic.ini sqlalchemy.url"
+    raise UnknownEnvironmentError(
+        f"No database is configured for the environment {name!r}.",
+        f"Set one with ws.add_environment({name!r}, <path or URL>), or set the environment variable "
+        f"{env_var(name)} (the way to pass a URL with a password).",
+    )
+
+
+def add(ws: Workspace, name: str, database: str | Path) -> str:
+    """Record ``name`` -> ``database`` in alembic.ini's [environments]; returns the shown URL."""
+    name = _valid(name)
+    url = ws._sqlite_url(database)
+    parsed = sa.make_url(url)
+    if parsed.password:
+        raise MigratorError(
+            f"The URL for {name!r} ({mask_url(url)}) contains a password, and alembic.ini is a file "
+            "that gets committed: it was not saved.",
+            f"Put the URL in the environment variable {env_var(name)} instead (e.g. in your shell or "
+            "your deployment's secret settings).",
+        )
+    stored = url
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        path = Path(parsed.database).resolve()
+        if path.is_relative_to(ws.path.resolve()):
+            stored = f"sqlite:///%(here)s/{path.relative_to(ws.path.resolve()).as_posix()}"
+    _write_option(ws.ini_path, name, stored.replace("%", "%%").replace("%%(here)s", "%(here)s"))
+    return display(ws, url)
+
+
+def display(ws: Workspace, url: str) -> str:
+    """A URL fit to print: a SQLite file in the project as its relative path, else masked."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database).resolve()
+        if path.is_relative_to(ws.path.resolve()):
+            return f"sqlite:///{path.relative_to(ws.path.resolve()).as_posix()}"
+    return mask_url(url)
+
+
+def frame(ws: Workspace) -> pd.DataFrame:
+    """One row per environment: name, database (password masked), revision, where it is set."""
+    names = list(STANDARD)
+    names += [n for n in sorted(_configured(ws)) if n not in names]
+    names += sorted(
+        m.group(1).lower()
+        for key in os.environ
+        if (m := re.fullmatch(r"MIGRATOR_([A-Z][A-Z0-9_]*)_URL", key)) and m.group(1).lower() not in names
+    )
+    records = []
+    for name in names:
+        try:
+            url, source = resolve(ws, name)
+        except UnknownEnvironmentError:
+            records.append({"environment": name, "database": "(not set)", "revision": "",
+                            "set by": f"ws.add_environment({name!r}, ...) or {env_var(name)}"})
+            continue
+        records.append({"environment": name, "database": display(ws, url),
+                        "revision": _revision(ws, url), "set by": source})
+    return pd.DataFrame(records, columns=["environment", "database", "revision", "set by"])
+
+
+def _revision(ws: Workspace, url: str) -> str:
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return "(not checked: not SQLite)"
+    if not parsed.database or not Path(parsed.database).is_file():
+        return "(no database yet)"
+    current = ws.__class__.open(ws.path, database=url).current()
+    return _text(current)
+
+
+# -- promotion ------------------------------------------------------------------------
+
+ICON = {"done": "✅", "failed": "❌", "skipped": "⏭️", "restored": "↩️"}
+
+
+@dataclass
+class Step:
+    step: str
+    status: str  # done, failed, skipped, restored
+    detail: str
+
+
+@dataclass
+class Promotion:
+    """What ``promote`` did, step by step; renders as a Markdown table."""
+
+    source: str
+    target: str
+    steps: list[Step] = field(default_factory=list)
+    sql: str = ""
+    review_range: str = ""
+    findings: Findings = field(default_factory=Findings)
+    backup: _backup.Backup | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not any(s.status == "failed" for s in self.steps)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame([vars(s) for s in self.steps], columns=["step", "status", "detail"])
+
+    def __repr__(self) -> str:
+        lines = [f"promote {self.source} -> {self.target}: {'ok' if self.ok else 'failed'}"]
+        lines += [f"  {s.status:8} {s.step}: {s.detail}" for s in self.steps]
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        verdict = "✅ done" if self.ok else "❌ stopped"
+        lines = [f"**Promote `{self.source}` → `{self.target}`**: {verdict}", "",
+                 "| step | | detail |", "|---|---|---|"]
+        lines += [f"| {s.step} | {ICON[s.status]} | {s.detail.replace('|', '/')} |" for s in self.steps]
+        if self.sql:
+            lines += ["", f"<details><summary>The SQL for review ({self.review_range})</summary>", "",
+                      "```sql", self.sql.strip(), "```", "", "</details>"]
+        return "\n".join(lines)
+
+
+def promote(
+    ws: Workspace,
+    target: str = "prod",
+    *,
+    source: str = "dev",
+    acknowledge=(),
+    dry_run: bool = False,
+) -> Promotion:
+    """Bring ``target`` to the revision ``source`` is at, safely (see Workspace.promote)."""
+    source_ws, target_ws = ws.environment(source), ws.environment(target)
+    report = Promotion(source, target)
+    target_url = resolve(ws, target)[0]
+    if sa.make_url(target_url).get_backend_name() != "sqlite":
+        _stop(report, "target is SQLite", f"{target} is {mask_url(target_url)}",
+              f"The kit backs up SQLite files only, and {target} is {mask_url(target_url)}.",
+              "Back it up with that database's own tool (e.g. pg_dump), then run "
+              f"ws.environment({target!r}).upgrade() yourself.")
+
+    # 1. The source is where the revisions were tried: it must be at the head.
+    heads, current = source_ws.heads(), source_ws.current()
+    if len(heads) != 1:
+        _stop(report, f"{source} is at the head", f"heads: {', '.join(heads) or 'none'}",
+              f"The history has {len(heads)} heads ({', '.join(heads) or 'none'}), so 'head' means nothing yet.",
+              "Merge the heads (ws.merge()), upgrade and test on dev, then promote.")
+    head = heads[0]
+    if current != head:
+        _stop(report, f"{source} is at the head", f"{source} is at {_text(current)}, the head is {head}",
+              f"{source} is at {_text(current)}, but the newest revision is {head}: it was never tried there.",
+              f"Upgrade {source} first (ws.upgrade()), check the result, then promote.")
+    report.steps.append(Step(f"{source} is at the head", "done", f"{source} is at {head}, the newest revision"))
+
+    # 2. The four standard checks, on scratch databases.
+    checks = source_ws.run_checks()
+    failed = checks[~checks["passed"]]
+    if len(failed):
+        problems = "; ".join(f"{r.check}: {r.detail}" for r in failed.itertuples())
+        _stop(report, "the standard checks pass", problems,
+              f"{len(failed)} of the {len(checks)} standard checks failed: {problems}.",
+              "Run ws.run_checks() and fix what it reports, then promote again.")
+    report.steps.append(Step("the standard checks pass", "done", f"{len(checks)} of {len(checks)} passed"))
+
+    # 3. What will run on the target: the SQL to read, and the linter against its data.
+    exists = target_ws.database_path.is_file()
+    before = target_ws.current() if exists else None
+    if before == head:
+        report.steps.append(Step("review", "skipped", f"{target} is already at {head}: nothing to promote"))
+        return report
+    if isinstance(before, tuple):
+        _stop(report, "review", f"{target} is at several heads: {_text(before)}",
+              f"{target} is at several heads ({_text(before)}).",
+              f"Look at ws.environment({target!r}).history() and merge or stamp it by hand first.")
+    report.review_range = f"{_text(before)} → {head}"
+    try:
+        report.sql = target_ws.sql(f"{before or 'base'}:{head}")
+        statements = report.sql.count(";")
+        sql_note = f"{statements} SQL statements for {_text(before)} → {head} (promotion.sql)"
+    except MigratorError as exc:
+        sql_note = f"no offline SQL ({exc.what})"
+    report.findings = target_ws._pending_findings("head", acknowledge) if exists else Findings()
+    blocking = [f for f in report.findings if (f.destructive and not f.acknowledged) or f.severity == "will fail"]
+    if blocking:
+        listed = "; ".join(f"{f.key} {f.where} ({f.severity})" for f in blocking)
+        _stop(report, "review", f"linter: {listed}",
+              f"The linter, run against {target}'s data, found {len(blocking)} problem"
+              f"{'s' if len(blocking) > 1 else ''}: {listed}. Nothing was changed on {target}.",
+              f"Read the findings: ws.environment({target!r}).lint({blocking[0].revision!r}). Fix the revision "
+              f"(or the data); or, to delete the data on purpose, promote with acknowledge="
+              f"{[f.key for f in blocking if f.destructive]!r}.")
+    lint_note = f"linter: {len(report.findings)} finding(s), none blocking" if report.findings else "linter: no findings"
+    report.steps.append(Step("review", "done", f"{sql_note}; {lint_note}"))
+    if dry_run:
+        report.steps.append(Step(f"back up, upgrade and verify {target}", "skipped", "dry run: nothing was changed"))
+        return report
+
+    # 4. Back up the target; a backup that fails or does not verify stops everything.
+    if exists:
+        try:
+            report.backup = target_ws.backup()
+        except MigratorError as exc:
+            _stop(report, f"back up {target}", exc.what, f"{exc.what} Nothing was changed on {target}.", exc.fix)
+        report.steps.append(Step(f"back up {target}", "done", f"{report.backup.file}, verified "
+                                 f"({report.backup.fingerprint.rows:,} rows in {len(report.backup.fingerprint.tables)} tables)"))
+    else:
+        report.steps.append(Step(f"back up {target}", "skipped", f"{target} has no database yet: nothing to back up"))
+
+    # 5. Upgrade; 6. verify. Any failure from here on restores the backup.
+    try:
+        move = target_ws.upgrade("head", acknowledge=acknowledge)
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, prod goes back to the backup
+        _restore_and_stop(report, target_ws, exists, f"upgrade {target}", exc)
+    report.steps.append(Step(f"upgrade {target}", "done", f"ran {', '.join(rev for rev, _ in move.steps)}"))
+    try:
+        problems, summary = _verify_after(target_ws, report.backup, head)
+    except Exception as exc:  # noqa: BLE001 - a verification that cannot run is a failed one
+        _restore_and_stop(report, target_ws, exists, f"verify {target}", exc)
+    if problems:
+        _restore_and_stop(report, target_ws, exists, f"verify {target}",
+                          MigratorError("; ".join(problems) + ".", "Find out why the revision changed the data "
+                                        "this way (reproduce it on a copy of the backup), fix it, promote again."))
+    report.steps.append(Step(f"verify {target}", "done", summary))
+    return report
+
+
+def _verify_after(target_ws: Workspace, backup: _backup.Backup | None, head: str) -> tuple[list[str], str]:
+    """After the upgrade: integrity, the head, models = schema, no table lost rows."""
+    after = _backup.fingerprint(target_ws.database_path)
+    problems = []
+    if after.integrity != "ok":
+        problems.append(f"integrity check: {after.integrity}")
+    if target_ws.current() != head:
+        problems.append(f"the database is at {_text(target_ws.current())}, not {head}")
+    diffs = target_ws.check()
+    if len(diffs):
+        problems.append("the models differ from the schema: " + "; ".join(
+            f"{r.change} {r.table} {r.column}".strip() for r in diffs.itertuples()))
+    kept = []
+    for old in backup.fingerprint.tables if backup else ():
+        new = after.table(old.table)
+        if old.table == "alembic_version" or new is None:
+            continue
+        if new.rows < old.rows:
+            problems.append(f"{old.table} had {old.rows} rows before, {new.rows} after")
+        kept.append(f"{old.table} {new.rows:,}")
+    rows = f"no table lost rows ({', '.join(kept)})" if kept else "no rows to compare"
+    return problems, f"integrity ok; at {head}; models match the schema; {rows}"
+
+
+def _restore_and_stop(report: Promotion, target_ws: Workspace, existed: bool, step: str, exc: Exception) -> None:
+    what = exc.what if isinstance(exc, MigratorError) else f"{type(exc).__name__}: {exc}"
+    fix = exc.fix if isinstance(exc, MigratorError) else "Read the error, fix the revision, promote again."
+    report.steps.append(Step(step, "failed", what))
+    target = report.target
+    if report.backup is not None:
+        try:
+            _backup.restore(report.backup, target_ws.database_path)
+        except MigratorError as restore_error:
+            report.steps.append(Step(f"restore {target}", "failed", restore_error.what))
+            _raise(report, f"Promoting {report.source} to {target} failed at '{step}': {what} Restoring "
+                   f"the backup failed too: {restore_error.what}",
+                   f"Restore {report.backup.file} by hand (ws.environment({target!r}).restore(...)) "
+                   "before anything else.")
+        report.steps.append(Step(f"restore {target}", "restored",
+                                 f"{report.backup.file} written back and verified: {target} is at "
+                                 f"{report.backup.revision} again, content unchanged"))
+        after = (f"{target} was restored automatically from {report.backup.file} and verified: it is "
+                 f"at {report.backup.revision} again, with the same content as before.")
+    else:
+        if not existed:
+            target_ws.database_path.unlink(missing_ok=True)
+        report.steps.append(Step(f"restore {target}", "restored", f"{target} had no database before: removed again"))
+        after = f"{target} had no database before, and has none now."
+    _raise(report, f"Promoting {report.source} to {target} failed at '{step}': {what} {after}",
+           f"{fix} Try the fix on {report.source} first, then promote again.")
+
+
+def _stop(report: Promotion, step: str, detail: str, what: str, fix: str) -> None:
+    report.steps.append(Step(step, "failed", detail))
+    _raise(report, f"Promoting {report.source} to {report.target} stopped at '{step}': {what}", fix)
+
+
+def _raise(report: Promotion, what: str, fix: str) -> None:
+    error = PromotionError(what, fix)
+    error.promotion = report
+    raise error
+
+
+# -- alembic.ini's [environments] -----------------------------------------------------
+
+
+def _configured(ws: Workspace) -> dict[str, str]:
+    from alembic.config import Config
+
+    parser = Config(ws.ini_path).file_config
+    if not parser.has_section(SECTION):
+        return {}
+    defaults = parser.defaults()  # Alembic's %(here)s shows up in every section: skip it
+    return {key: parser.get(SECTION, key) for key in parser.options(SECTION) if key not in defaults}
+
+
+def _write_option(ini: Path, name: str, value: str) -> None:
+    """Set ``name = value`` in [environments], keeping every other line as it is."""
+    lines = ini.read_text().splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == f"[{SECTION}]"), None)
+    if start is None:
+        lines += ["", f"[{SECTION}]", "# name = database URL (no passwords here: use MIGRATOR_<NAME>_URL)", f"{name} = {value}"]
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
+        index = next((i for i in range(start + 1, end) if lines[i].split("=", 1)[0].strip() == name), None)
+        if index is None:
+            while end > start + 1 and not lines[end - 1].strip():
+                end -= 1
+            lines.insert(end, f"{name} = {value}")
+        else:
+            lines[index] = f"{name} = {value}"
+    ini.write_text("\n".join(lines) + "\n")
+
+
+def _valid(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise UnknownEnvironmentError(
+            f"{name!r} is not a usable environment name.",
+            "Use a short lowercase name such as 'dev', 'staging' or 'prod'.",
+        )
+    return name
+
+
+def _text(current) -> str:
+    if current is None:
+        return "base"
+    return current if isinstance(current, str) else "+".join(current)

@@ -1,0 +1,178 @@
+"""Backups: made with SQLite's online backup API, named by database, revision and time,
+verified (integrity, schema, rows, content hash), restored; a damaged or stale backup is
+caught, and a failed backup stops an upgrade before anything changes."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import dump
+from migrator import Backup, BackupError, Workspace
+from migrator.backup import fingerprint, make_backup, restore, verify
+
+
+@pytest.fixture
+def shop(bookshop) -> Workspace:
+    bookshop.upgrade()
+    app = bookshop.app()
+    app.add_book("The Dispossessed", "Ursula K. Le Guin", published_year=1974)
+    app.add_book("Kindred", "Octavia E. Butler", published_year=1979)
+    return bookshop
+
+
+def test_a_backup_is_named_by_database_revision_and_time_and_verified(shop):
+    backup = shop.backup()
+    assert isinstance(backup, Backup)
+    assert backup.path.parent == shop.database_path.parent / "backups"
+    assert re.fullmatch(r"app-0004-\d{8}T\d{6}\.db", backup.path.name)
+    assert backup.file == f"backups/{backup.path.name}" and backup.revision == "0004"
+    assert [p.name for p in backup.path.parent.iterdir()] == [backup.path.name]  # no .partial left
+    assert shop.verify(backup).ok
+    assert backup.fingerprint.table("books").rows == 2
+    frame = shop.backups()
+    assert frame["file"].tolist() == [backup.file] and frame["revision"].tolist() == ["0004"]
+    assert "verified" in backup._repr_markdown_()
+
+
+def test_two_backups_in_the_same_second_get_two_files(shop):
+    first, second = shop.backup(), shop.backup()
+    assert first.path != second.path and first.path.exists() and second.path.exists()
+
+
+def test_round_trip_backup_change_restore(shop):
+    before, rows = dump(shop), shop.rows("books")
+    backup = shop.backup()
+    shop.app().add_book("Dawn", "Octavia E. Butler")
+    with shop.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE authors SET name = upper(name)")
+    with pytest.raises(BackupError, match="books: 2 rows in the copy, 3 in the database"):
+        shop.verify(backup)  # the database moved on: the backup no longer matches it
+    result = shop.restore(backup)
+    assert result.ok and dump(shop) == before
+    assert shop.rows("books").equals(rows)
+    assert shop.fingerprint().equals(backup.fingerprint.frame())
+
+
+def test_same_row_counts_but_different_content_fails_verification(shop):
+    backup = shop.backup()
+    with sqlite3.connect(backup.path) as connection:
+        connection.execute("UPDATE books SET title = 'Kindred!' WHERE title = 'Kindred'")
+    connection.close()
+    result = verify(backup.path, shop.database_path)
+    assert not result.ok and result.problems == ("books: same row count, different content",)
+    assert result.comparison.set_index("table").loc["books", "same content"] == False  # noqa: E712
+
+
+def test_a_schema_difference_fails_verification(shop):
+    backup = shop.backup()
+    with sqlite3.connect(backup.path) as connection:
+        connection.execute("CREATE INDEX ix_extra ON books (title)")
+    connection.close()
+    with pytest.raises(BackupError, match="different schema \\(ix_extra\\)"):
+        shop.verify(backup)
+
+
+def corrupt(path) -> None:
+    """Overwrite the second page (the first table's data) with garbage."""
+    data = bytearray(path.read_bytes())
+    data[4096:8192] = b"\xde\xad\xbe\xef" * 1024
+    path.write_bytes(bytes(data))
+
+
+def test_a_corrupted_backup_fails_verification_and_is_never_restored(shop):
+    backup = shop.backup()
+    corrupt(backup.path)
+    assert fingerprint(backup.path).integrity != "ok"
+    with pytest.raises(BackupError) as caught:
+        shop.verify(backup)
+    assert "integrity check" in caught.value.what
+    before = dump(shop)
+    with pytest.raises(BackupError, match="damaged .* not restored"):
+        shop.restore(backup)
+    assert dump(shop) == before
+
+
+def test_a_file_that_is_not_a_database_is_unreadable(shop, tmp_path):
+    fake = tmp_path / "fake.db"
+    fake.write_text("not a database at all" * 300)
+    assert fingerprint(fake).integrity.startswith("unreadable")
+    assert not verify(fake, shop.database_path).ok
+    with pytest.raises(BackupError, match="damaged"):
+        restore(fake, shop.database_path)
+
+
+def test_upgrade_with_backup_backs_up_the_revision_before(shop):
+    shop.edit_models("    published_year: Mapped[int | None]", "    published_year: Mapped[int | None]\n    pages: Mapped[int | None]")
+    shop.revision("add pages")
+    move = shop.upgrade(backup=True)
+    assert move.after == "0005" and move.backup.revision == "0004"
+    with sqlite3.connect(move.backup.path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]
+    connection.close()
+    assert "backed up first" in move._repr_markdown_()
+
+
+def test_a_backup_that_cannot_be_made_stops_the_upgrade(shop):
+    shop.edit_models("    published_year: Mapped[int | None]", "    published_year: Mapped[int | None]\n    pages: Mapped[int | None]")
+    shop.revision("add pages")
+    (shop.database_path.parent / "backups").write_text("a file where the folder should be")
+    before = dump(shop)
+    with pytest.raises(BackupError, match="Cannot create the backup folder"):
+        shop.upgrade(backup=True)
+    assert dump(shop) == before and shop.current() == "0004"
+
+
+def test_a_stale_or_damaged_backup_stops_the_upgrade(shop):
+    shop.edit_models("    published_year: Mapped[int | None]", "    published_year: Mapped[int | None]\n    pages: Mapped[int | None]")
+    shop.revision("add pages")
+    stale = shop.backup()
+    with shop.engine.begin() as connection:  # the app would expect pages already: write SQL
+        connection.exec_driver_sql("INSERT INTO books (title, author_id, slug) VALUES ('Dawn', 2, 'dawn')")
+    before = dump(shop)
+    with pytest.raises(BackupError, match="does not match"):
+        shop.upgrade(backup=stale)
+    fresh = shop.backup()
+    corrupt(fresh.path)
+    with pytest.raises(BackupError, match="integrity check"):
+        shop.upgrade(backup=fresh)
+    assert dump(shop) == before and shop.current() == "0004"
+    good = shop.backup()
+    assert shop.upgrade(backup=good).after == "0005"
+
+
+def test_backing_up_a_missing_database_says_so(tmp_path):
+    with pytest.raises(BackupError, match="no database file nothing.db"):
+        make_backup(tmp_path / "nothing.db")
+
+
+def test_a_million_rows_are_backed_up_and_verified_in_bounded_memory(tmp_path):
+    """Hashing reads rows in chunks: peak memory stays far below a DataFrame of the table."""
+    script = textwrap.dedent(f"""
+        import resource, sqlite3
+        from migrator.backup import make_backup
+        path = {str(tmp_path / 'big.db')!r}
+        with sqlite3.connect(path) as c:
+            c.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT NOT NULL, qty INTEGER)")
+            c.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) "
+                      "INSERT INTO items SELECT i, 'item number ' || i, i % 97 FROM n")
+        c.close()
+        backup = make_backup(path, "0001", quiet=True)  # copies, then verifies the copy
+        assert backup.fingerprint.table("items").rows == 1_000_000
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    peak_mb = int(done.stdout.split()[-1])
+    assert peak_mb < 300, f"peak memory {peak_mb} MB"
+
+
+def test_upgrade_with_backup_on_a_new_database_has_nothing_to_back_up(bookshop):
+    move = bookshop.upgrade(backup=True)
+    assert move.after == "0004" and move.backup is None
+    assert not (bookshop.database_path.parent / "backups").exists()
