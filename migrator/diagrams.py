@@ -32,8 +32,14 @@ class Diagram:
         return f"```mermaid\n{self.source}\n```"
 
 
-def er_diagram(engine: Engine) -> Diagram:
-    """Tables with their columns and types, primary and foreign keys, and the links."""
+def er_diagram(engine: Engine, *, detailed: bool = False) -> Diagram:
+    """Tables with their columns and types, primary and foreign keys, and the links.
+
+    ``detailed=True`` (the explorer uses it) also shows what changes between the
+    bookshop's revisions without adding a column: types keep their length
+    (``varchar(100)`` vs ``varchar(200)``), columns in a unique constraint or index are
+    marked ``UK``, and nullable columns carry the comment "nullable".
+    """
     inspector = sa.inspect(engine)
     names = sorted(n for n in inspector.get_table_names() if n != VERSION_TABLE)
     lines = ["erDiagram"]
@@ -44,11 +50,18 @@ def er_diagram(engine: Engine) -> Diagram:
         pk = set(inspector.get_pk_constraint(name).get("constrained_columns") or [])
         fks = inspector.get_foreign_keys(name)
         fk_columns = {column for fk in fks for column in fk["constrained_columns"]}
+        unique = _unique_columns(inspector, name) if detailed else set()
         lines.append(f"    {_id(name)} {{")
         for column in inspector.get_columns(name):
-            keys = [k for k, on in (("PK", column["name"] in pk), ("FK", column["name"] in fk_columns)) if on]
-            type_ = _id(str(column["type"]).split("(")[0].lower())
-            lines.append(f"        {type_} {_id(column['name'])}{' ' + ','.join(keys) if keys else ''}")
+            flags = (("PK", pk), ("FK", fk_columns), ("UK", unique))
+            keys = [key for key, columns in flags if column["name"] in columns]
+            type_ = _type(column["type"]) if detailed else _id(str(column["type"]).split("(")[0].lower())
+            attribute = f"        {type_} {_id(column['name'])}"
+            if keys:
+                attribute += " " + ",".join(keys)
+            if detailed and column["nullable"] and column["name"] not in pk:
+                attribute += ' "nullable"'
+            lines.append(attribute)
         lines.append("    }")
         for fk in sorted(fks, key=lambda fk: fk["constrained_columns"]):
             links.append(
@@ -80,6 +93,30 @@ def revision_graph(scripts: ScriptDirectory, current: set[str] | None = None) ->
         lines.append("    classDef current fill:#ffd54f,stroke:#f57f17,stroke-width:2px")
         lines.append("    class base current")
     return Diagram("\n".join(lines))
+
+
+def _unique_columns(inspector, table: str) -> set[str]:
+    """Columns in a unique constraint or a unique index of ``table``.
+
+    On SQLite, ``PRAGMA index_list`` also sees inline ``col TEXT UNIQUE`` constraints,
+    which the inspector's ``get_unique_constraints`` does not report.
+    """
+    indexes = [index for index in inspector.get_indexes(table) if index.get("unique")]
+    found = [*inspector.get_unique_constraints(table), *indexes]
+    columns = {column for constraint in found for column in constraint["column_names"] if column}
+    if inspector.bind.dialect.name == "sqlite":
+        quoted = inspector.bind.dialect.identifier_preparer.quote
+        with inspector.bind.connect() as connection:
+            for index in connection.exec_driver_sql(f"PRAGMA index_list({quoted(table)})").mappings():
+                if index["unique"] and index["origin"] in ("u", "c"):
+                    info = connection.exec_driver_sql(f"PRAGMA index_info({quoted(index['name'])})")
+                    columns |= {row["name"] for row in info.mappings() if row["name"]}
+    return columns
+
+
+def _type(type_) -> str:
+    """A column type as Mermaid accepts it: 'varchar(200)', 'numeric(10,2)', 'double_precision'."""
+    return re.sub(r"[^\w(),]", "_", str(type_).lower().replace(", ", ","))
 
 
 def _id(text: str) -> str:

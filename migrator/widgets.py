@@ -1,0 +1,636 @@
+"""The migration explorer: move a workspace's database through its history and watch it change.
+
+    explorer = ws.explorer()        # or Explorer(ws)
+    explorer                        # shows it in JupyterLab
+
+On the left, the revisions (oldest first, the current one marked ●) and four buttons:
+upgrade / downgrade to the selected revision, and one step up or down.  Every move
+refreshes the panels: the ER diagram of the schema, the ``alembic_version`` row, the
+rows of a table you pick, and the source of the selected revision.
+
+A move that would delete data (a downgrade that drops a column holding values,
+say: ``migrator.lint`` judges each step against the data) waits for a confirmation;
+a confirmed upgrade passes the findings to ``ws.upgrade(acknowledge=...)``.  Errors
+are shown inside the widget as the kit's two lines, what happened and how to fix it,
+and the database is left as it was: every Workspace verb runs in one transaction.
+
+The panels are Output widgets whose ``outputs`` are set to plain MIME bundles (the
+diagram as a ```` ```mermaid ```` Markdown fence, tables as HTML), so JupyterLab
+renders them and tests can read them.
+
+Each button calls a plain method (:meth:`Explorer.upgrade_one`,
+:meth:`Explorer.downgrade_selected`, :meth:`Explorer.confirm`, ...), so the same
+logic runs from code and from tests, without a browser.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+import pandas as pd
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+from . import diagrams
+from .errors import MigratorError
+from .inspect import VERSION_TABLE
+from .results import Move
+
+if TYPE_CHECKING:
+    from alembic.script import Script
+
+    from .workspace import Workspace
+
+BASE = "base"
+#: SQL in a revision that deletes data (the simple reading, when migrator.lint cannot tell).
+DROP_SQL = ("DROP TABLE", "DROP COLUMN", "DELETE FROM", "TRUNCATE")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a button did: ``moved``, ``unchanged`` (nothing to run), ``confirm`` (waiting for a
+    yes), ``cancelled`` or ``error``.  True only when the database moved."""
+
+    kind: str
+    text: str
+    move: Move | None = None
+
+    def __bool__(self) -> bool:
+        return self.kind == "moved"
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_markdown_(self) -> str:
+        icon = {"moved": "✅", "unchanged": "ℹ️", "confirm": "⚠️", "cancelled": "↩️", "error": "❌"}[self.kind]
+        return f"{icon} " + "\n\n".join(self.text.splitlines())
+
+
+def _handler(method):
+    """A button's method: whatever goes wrong becomes a message in the widget, not a traceback."""
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            self._set_pending(None)
+            self._busy(False)
+            return self._show(Outcome("error", _error_text(exc)))
+
+    return guarded
+
+
+class Explorer(widgets.VBox):
+    """An ipywidgets view of a workspace: its revisions, its schema, its data, and buttons to move."""
+
+    def __init__(self, ws: Workspace, *, table: str | None = None, limit: int = 10) -> None:
+        self.ws = ws
+        self.limit = limit
+        self.pending: tuple[str, str] | None = None  # (verb, target) waiting for confirmation
+        self._dangers: list[Danger] = []
+        self.last: Outcome | None = None
+
+        self.timeline = widgets.Select(
+            options=[], rows=8, layout=widgets.Layout(width="100%"), description=""
+        )
+        self.upgrade_selected_button = _button("Upgrade to selected", "arrow-up", "primary")
+        self.downgrade_selected_button = _button("Downgrade to selected", "arrow-down", "warning")
+        self.upgrade_one_button = _button("Upgrade one step", "step-forward", "")
+        self.downgrade_one_button = _button("Downgrade one step", "step-backward", "")
+        self.confirm_button = _button("Yes, run it", "check", "danger")
+        self.cancel_button = _button("Cancel", "times", "")
+        self.warning = widgets.HTML()
+        self.confirm_box = widgets.VBox(
+            [self.warning, widgets.HBox([self.confirm_button, self.cancel_button])],
+            layout=widgets.Layout(display="none", border="2px solid #f57f17", padding="4px"),
+        )
+        self.status = widgets.HTML()
+        self.version_output = widgets.Output()
+        self.diagram_output = widgets.Output(layout=widgets.Layout(min_height="200px"))
+        self.table_picker = widgets.Dropdown(options=[], description="Table")
+        self.rows_caption = widgets.HTML()
+        self.rows_output = widgets.Output()
+        self.source = widgets.HTML(layout=widgets.Layout(max_height="420px", overflow="auto"))
+
+        self.upgrade_selected_button.on_click(lambda _: self.upgrade_selected())
+        self.downgrade_selected_button.on_click(lambda _: self.downgrade_selected())
+        self.upgrade_one_button.on_click(lambda _: self.upgrade_one())
+        self.downgrade_one_button.on_click(lambda _: self.downgrade_one())
+        self.confirm_button.on_click(lambda _: self.confirm())
+        self.cancel_button.on_click(lambda _: self.cancel())
+        self.timeline.observe(lambda change: self._on_select(change["new"]), names="value")
+        self.table_picker.observe(lambda change: self._on_table(change["new"]), names="value")
+
+        half = {"width": "50%", "padding": "0 8px 0 0"}
+        moves = widgets.VBox(
+            [
+                _heading("Revisions (● = where the database is)"),
+                self.timeline,
+                widgets.HBox([self.upgrade_selected_button, self.downgrade_selected_button]),
+                widgets.HBox([self.upgrade_one_button, self.downgrade_one_button]),
+                self.confirm_box,
+                self.status,
+                _heading("alembic_version"),
+                self.version_output,
+            ],
+            layout=widgets.Layout(**half),
+        )
+        schema = widgets.VBox(
+            [_heading("The schema now (ER diagram)"), self.diagram_output],
+            layout=widgets.Layout(width="50%"),
+        )
+        data = widgets.VBox(
+            [_heading("The data"), self.table_picker, self.rows_caption, self.rows_output],
+            layout=widgets.Layout(**half),
+        )
+        code = widgets.VBox(
+            [_heading("The selected revision's file"), self.source],
+            layout=widgets.Layout(width="50%"),
+        )
+        title = widgets.HTML(
+            f"<h3 style='margin:0'>Migration explorer · workspace <code>{html.escape(ws.name)}</code></h3>"
+        )
+        super().__init__(
+            [title, widgets.HBox([moves, schema]), widgets.HBox([data, code])],
+            layout=widgets.Layout(border="1px solid #bbb", padding="8px"),
+        )
+        self.add_class("migrator-explorer")
+        for widget, name in (
+            (self.timeline, "timeline"),
+            (self.status, "status"),
+            (self.confirm_box, "confirm"),
+            (self.version_output, "version"),
+            (self.diagram_output, "diagram"),
+            (self.rows_output, "rows"),
+            (self.source, "source"),
+        ):
+            widget.add_class(f"migrator-{name}")  # names for the browser test (and for CSS)
+        self.refresh(select=self._current_value(), table=table)
+
+    def __repr__(self) -> str:
+        return f"Explorer({self.ws.name!r}, at {_label(self.ws.current())})"
+
+    # -- the buttons ------------------------------------------------------------------
+
+    @_handler
+    def upgrade_selected(self) -> Outcome:
+        """The "Upgrade to selected" button: ``ws.upgrade(<selected revision>)``."""
+        return self._request("upgrade", self.timeline.value or "head")
+
+    @_handler
+    def downgrade_selected(self) -> Outcome:
+        """The "Downgrade to selected" button: ``ws.downgrade(<selected revision>)``."""
+        return self._request("downgrade", self.timeline.value or BASE)
+
+    @_handler
+    def upgrade_one(self) -> Outcome:
+        """The "Upgrade one step" button: ``ws.upgrade("+1")``."""
+        return self._request("upgrade", "+1")
+
+    @_handler
+    def downgrade_one(self) -> Outcome:
+        """The "Downgrade one step" button: ``ws.downgrade("-1")``."""
+        return self._request("downgrade", "-1")
+
+    @_handler
+    def confirm(self) -> Outcome:
+        """The "Yes, run it" button: run the move that was waiting for a confirmation."""
+        if self.pending is None:
+            return self._show(Outcome("error", "Nothing is waiting for a confirmation."))
+        verb, target = self.pending
+        return self._run(verb, target, acknowledge=[d.key for d in self._dangers if d.key])
+
+    @_handler
+    def cancel(self) -> Outcome:
+        """The "Cancel" button: forget the move that was waiting; nothing runs."""
+        self._set_pending(None)
+        return self._show(Outcome("cancelled", "Cancelled: nothing ran, the database is unchanged."))
+
+    def select(self, revision: str) -> None:
+        """Select a revision in the list (as clicking it does): its source is shown."""
+        values = [value for _, value in self.timeline.options]
+        if revision not in values:
+            raise MigratorError(
+                f"There is no revision {revision!r} in the list.",
+                f"Pick one of: {', '.join(values)}.",
+            )
+        self.timeline.value = revision
+
+    def show_table(self, table: str) -> None:
+        """Pick the table whose rows are shown (as the dropdown does)."""
+        self.table_picker.value = table
+
+    # -- state, for code and tests ---------------------------------------------------------
+
+    @property
+    def version(self) -> list[str]:
+        """The ``alembic_version`` rows as the widget shows them."""
+        return list(self._versions)
+
+    @property
+    def schema(self) -> diagrams.Diagram:
+        """The ER diagram the widget shows (detailed: type lengths, unique keys, nullable)."""
+        return diagrams.er_diagram(self.ws.engine, detailed=True)
+
+    @property
+    def message(self) -> str:
+        """The last outcome's text (what the status line says), '' before the first move."""
+        return self.last.text if self.last else ""
+
+    def refresh(self, *, select: str | None = None, table: str | None = None) -> None:
+        """Re-read the workspace and redraw every panel (after each move, or by hand)."""
+        scripts = self.ws.script_directory()
+        current = _heads(self.ws.current())
+        walked = list(scripts.walk_revisions())
+        walked.reverse()
+        heads = set(scripts.get_heads())
+        options = [(_entry(BASE, "the empty database", not current), BASE)]
+        for script in walked:
+            tags = [t for t, on in (("current", script.revision in current), ("head", script.revision in heads)) if on]
+            if script.is_merge_point:
+                tags.append("merge")
+            options.append((_entry(script.revision, script.doc, script.revision in current, tags), script.revision))
+        keep = select or self.timeline.value or self._current_value()
+        self.timeline.options = options
+        self.timeline.rows = min(max(len(options), 3), 10)
+        values = [value for _, value in options]
+        self.timeline.value = keep if keep in values else self._current_value()
+        self._show_source(self.timeline.value)
+
+        frame = self.ws.version_table()
+        self._versions = tuple(frame["version_num"].tolist())
+        self.version_output.outputs = (_frame_output(frame, empty="no row: the database is at base"),)
+        self.diagram_output.outputs = (_markdown_output(self.schema),)
+
+        found = self.ws.tables()
+        found = found[found["table"] != VERSION_TABLE]
+        tables = found["table"].tolist()
+        wanted = table or self.table_picker.value
+        self.table_picker.options = tables
+        self.table_picker.value = wanted if wanted in tables else _widest(found)
+        self._show_rows(self.table_picker.value)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _request(self, verb: str, target: str) -> Outcome:
+        dangers = destructive_steps(self.ws, verb, target)
+        if dangers:
+            self._set_pending((verb, target), dangers)
+            listed = "\n".join(f"- {danger}" for danger in dangers)
+            return self._show(
+                Outcome(
+                    "confirm",
+                    f"`{verb} {target}` would delete data:\n{listed}\n"
+                    "Click **Yes, run it** to go ahead (a backup first is wise), or **Cancel**.",
+                )
+            )
+        return self._run(verb, target)
+
+    def _run(self, verb: str, target: str, acknowledge: list[str] = ()) -> Outcome:
+        """Run the move; ``acknowledge`` tells ``ws.upgrade`` the confirmed destructive findings."""
+        self._set_pending(None)
+        self._busy(True)
+        try:
+            if acknowledge:
+                move = getattr(self.ws, verb)(target, acknowledge=list(acknowledge))
+            else:
+                move = getattr(self.ws, verb)(target)
+            outcome = Outcome("moved" if move.steps else "unchanged", _describe(move, target), move)
+        except Exception as exc:  # never a traceback in the output area
+            outcome = Outcome("error", _error_text(exc))
+        finally:
+            self._busy(False)
+        try:
+            self.refresh()
+        except Exception as exc:
+            outcome = Outcome("error", f"{outcome.text}\n{_error_text(exc)}")
+        return self._show(outcome)
+
+    def _show(self, outcome: Outcome) -> Outcome:
+        self.last = outcome
+        colors = {
+            "moved": "#1b5e20", "unchanged": "#37474f", "confirm": "#e65100", "cancelled": "#37474f", "error": "#b71c1c",
+        }
+        text = outcome.text
+        if outcome.kind == "confirm":  # the details are in the confirmation box just above
+            text = "Nothing has run yet: confirm or cancel above."
+        lines = [_inline_markdown(line) for line in text.splitlines()]
+        body = "<br>".join(lines)
+        role = "alert" if outcome.kind == "error" else "status"
+        self.status.value = (
+            f"<div role='{role}' class='migrator-outcome migrator-outcome-{outcome.kind}' "
+            f"style='color:{colors[outcome.kind]};border-left:4px solid {colors[outcome.kind]};"
+            f"padding:2px 8px;margin:4px 0;line-height:1.5'>{body}</div>"
+        )
+        return outcome
+
+    def _set_pending(self, pending: tuple[str, str] | None, findings: list[Danger] = ()) -> None:
+        self.pending = pending
+        self._dangers = list(findings)
+        if pending is None:
+            self.warning.value = ""
+            self.confirm_box.layout.display = "none"
+            return
+        items = "".join(f"<li>{html.escape(str(finding))}</li>" for finding in findings)
+        self.warning.value = (
+            f"<b>Confirm: <code>{pending[0]} {html.escape(pending[1])}</code> would delete data:</b><ul>{items}</ul>"
+        )
+        self.confirm_box.layout.display = "flex"
+
+    def _busy(self, busy: bool) -> None:
+        for button in (
+            self.upgrade_selected_button,
+            self.downgrade_selected_button,
+            self.upgrade_one_button,
+            self.downgrade_one_button,
+            self.confirm_button,
+            self.cancel_button,
+        ):
+            button.disabled = busy
+
+    def _current_value(self) -> str:
+        current = _heads(self.ws.current())
+        return sorted(current)[-1] if current else BASE
+
+    def _on_select(self, revision: str | None) -> None:
+        try:
+            self._show_source(revision)
+        except Exception as exc:
+            self.source.value = _error_html(exc)
+
+    def _on_table(self, table: str | None) -> None:
+        try:
+            self._show_rows(table)
+        except Exception as exc:
+            self.rows_caption.value = _error_html(exc)
+            self.rows_output.outputs = ()
+
+    def _show_source(self, revision: str | None) -> None:
+        if not revision or revision == BASE:
+            self.source.value = (
+                "<p><b>base</b> is the empty database, before the first revision: it has no file. "
+                "Downgrading to base runs every <code>downgrade()</code>.</p>"
+            )
+            return
+        script = self.ws.script_directory().get_revision(revision)
+        formatted = highlight(_source(script), PythonLexer(), HtmlFormatter(noclasses=True))
+        self.source.value = f"<p><b>{html.escape(_file_name(script))}</b></p>{formatted}"
+
+    def _show_rows(self, table: str | None) -> None:
+        if not table:
+            self.rows_caption.value = "<i>No tables yet: the database is empty.</i>"
+            self.rows_output.outputs = ()
+            return
+        found = self.ws.tables()
+        count = int(found.loc[found["table"] == table, "rows"].sum())
+        shown = min(count, self.limit)
+        self.rows_caption.value = f"<code>{html.escape(table)}</code>: {count:,} row(s)" + (
+            f", the first {shown} shown" if count > shown else ""
+        )
+        self.rows_output.outputs = (_frame_output(self.ws.rows(table, limit=self.limit), empty="no rows"),)
+
+
+# -- what a move would do ---------------------------------------------------------------------
+
+
+def planned_steps(ws: Workspace, verb: str, target: str) -> list[tuple[Script, str]]:
+    """The revisions ``ws.<verb>(target)`` would run, in order, as (script, "upgrade"/"downgrade").
+
+    Uses the same resolution as Alembic's ``command.upgrade``/``downgrade``; an empty
+    list when the target cannot be resolved (the move itself then reports why).
+    """
+    scripts = ws.script_directory()
+    current = tuple(sorted(_heads(ws.current())))
+    try:
+        if verb == "upgrade":
+            steps = scripts._upgrade_revs(target, current)
+        elif verb == "downgrade":
+            steps = scripts._downgrade_revs(target, current or None)
+        else:
+            return []
+    except Exception:
+        return []
+    return [(step.revision, verb) for step in steps]
+
+
+@dataclass(frozen=True)
+class Danger:
+    """One step of a move that deletes data: which revision, which direction, what it deletes."""
+
+    revision: str
+    direction: str
+    text: str  # "drops column books.slug"
+    key: str | None = None  # the linter's acknowledge key ('0005:drop-column'), for upgrades
+
+    def __str__(self) -> str:
+        return f"{self.revision} {self.direction}: {self.text}"
+
+
+def destructive_steps(ws: Workspace, verb: str, target: str) -> list[Danger]:
+    """The steps of ``ws.<verb>(target)`` that delete data: a move with any needs a confirmation.
+
+    Asks ``migrator.lint`` (data-aware: dropping a column that holds values is
+    destructive, dropping an empty one is not); without it, or if it fails, looks
+    for ``drop_table``, ``drop_column`` and DROP/DELETE SQL in the functions that would run.
+    """
+    found = []
+    for script, direction in planned_steps(ws, verb, target):
+        found += _dangers(ws, script, direction)
+    return found
+
+
+_PHRASES = {
+    "drop-table": "drops table {where}",
+    "drop-column": "drops column {where}",
+    "probable-rename": "drops {where} (probably a rename: the values would be deleted, not moved)",
+    "type-narrowing": "narrows the type of {where} (values here do not fit)",
+}
+
+
+def _dangers(ws: Workspace, script: Script, direction: str) -> list[Danger]:
+    check = _linter()
+    if check is not None:
+        try:
+            return [
+                Danger(
+                    script.revision,
+                    direction,
+                    _PHRASES.get(f.code, f.code + " {where}").format(where=f.where),
+                    f.key if direction == "upgrade" else None,
+                )
+                for f in check(ws, script.revision, direction)
+            ]
+        except Exception:  # the linter could not read it: fall back to the simple reading
+            pass
+    return [Danger(script.revision, direction, text) for text in drops(_source(script), direction)]
+
+
+def _linter():
+    """``migrator.lint``'s per-revision check, if that module provides one."""
+    try:
+        from . import lint
+    except ImportError:
+        return None
+    return getattr(lint, "destructive_findings", None)
+
+
+def drops(source: str, function: str) -> list[str]:
+    """What ``function`` (upgrade/downgrade) of a revision file deletes: tables, columns, rows."""
+    tree = ast.parse(source)
+    body = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function), None)
+    if body is None:
+        return []
+    found: list[str] = []
+    _walk_drops(body, None, found)
+    return found
+
+
+def _walk_drops(node: ast.AST, table: str | None, found: list[str]) -> None:
+    if isinstance(node, ast.With):
+        for item in node.items:
+            call = item.context_expr
+            if isinstance(call, ast.Call) and _name(call.func) == "batch_alter_table" and call.args:
+                table = _literal(call.args[0]) or table
+    if isinstance(node, ast.Call):
+        name = _name(node.func)
+        args = [_literal(arg) for arg in node.args]
+        if name == "drop_table":
+            found.append(f"drops table {args[0] if args else '?'}")
+        elif name == "drop_column":
+            where = f"{args[0]}.{args[1]}" if len(args) >= 2 else f"{table or '?'}.{args[0] if args else '?'}"
+            found.append(f"drops column {where}")
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        upper = node.value.upper()
+        for sql in DROP_SQL:
+            if sql in upper:
+                found.append(f"runs SQL with {sql}: {node.value.strip()[:60]}")
+    for child in ast.iter_child_nodes(node):
+        _walk_drops(child, table, found)
+
+
+# -- small helpers ------------------------------------------------------------------------------
+
+
+def _button(description: str, icon: str, style: str) -> widgets.Button:
+    return widgets.Button(
+        description=description,
+        icon=icon,
+        button_style=style,
+        tooltip=description,
+        layout=widgets.Layout(width="auto", min_width="180px"),
+    )
+
+
+def _heading(text: str) -> widgets.HTML:
+    return widgets.HTML(f"<b>{html.escape(text)}</b>")
+
+
+def _entry(revision: str, doc: str, current: bool, tags: list[str] = ()) -> str:
+    mark = "●" if current else "○"
+    text = f"{mark} {revision}  {doc}"
+    if revision == BASE and current:
+        tags = ["current"]
+    return text + (f"  ({', '.join(tags)})" if tags else "")
+
+
+def _widest(tables: pd.DataFrame) -> str | None:
+    """The table with the most columns (the most to look at), alphabetical on a tie."""
+    if tables.empty:
+        return None
+    return tables.sort_values(["columns", "table"], ascending=[False, True])["table"].iloc[0]
+
+
+def _heads(current) -> set[str]:
+    if current is None:
+        return set()
+    return set(current) if isinstance(current, tuple) else {current}
+
+
+def _label(current) -> str:
+    heads = _heads(current)
+    return "+".join(sorted(heads)) if heads else BASE
+
+
+def _describe(move: Move, target: str) -> str:
+    start, end = _label(move.before), _label(move.after)
+    if not move.steps:
+        text = f"{move.verb} {target}: nothing to do, the database is already at {end}."
+        if move.verb == "upgrade" and target not in (end, "head", "heads"):
+            text += f" {target} is older than {end}: to go back to it, use **Downgrade to selected**."
+        return text
+    ran = ", ".join(f"`{rev}` {message}" for rev, message in move.steps)
+    return f"**{move.verb}** {start} → {end}: ran {ran}."
+
+
+def _source(script) -> str:
+    with open(script.path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _file_name(script) -> str:
+    from pathlib import Path
+
+    return "versions/" + Path(script.path).name
+
+
+def _name(func: ast.AST) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _literal(node: ast.AST):
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Call) and node.args:  # op.f('name'), batch_op.f('name')
+        return _literal(node.args[0])
+    return None
+
+
+def _error_text(exc: Exception) -> str:
+    """The kit's two lines for a MigratorError; the first line of anything else, and what it means."""
+    if isinstance(exc, MigratorError):
+        return f"{type(exc).__name__}: {exc.what}\nHow to fix: {exc.fix}"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else "(no message)"
+    return (
+        f"{type(exc).__name__}: {first}\nHow to fix: read the message above; every move runs in "
+        "one transaction, so the database is as it was before the click."
+    )
+
+
+def _error_html(exc: Exception) -> str:
+    lines = "<br>".join(html.escape(line) for line in _error_text(exc).splitlines())
+    return f"<div role='alert' style='color:#b71c1c'>{lines}</div>"
+
+
+def _inline_markdown(line: str) -> str:
+    """The status line's tiny Markdown: **bold**, `code`, '- ' items; everything else escaped."""
+    import re
+
+    text = html.escape(line)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    text = re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+    return "• " + text[2:] if text.startswith("- ") else text
+
+
+def _frame_output(frame: pd.DataFrame, *, empty: str) -> dict:
+    if frame.empty and not len(frame.columns):
+        return _output({"text/plain": empty, "text/html": f"<i>{html.escape(empty)}</i>"})
+    if frame.empty:
+        plain = f"{', '.join(map(str, frame.columns))}: {empty}"
+        return _output({"text/plain": plain, "text/html": f"<i>{html.escape(plain)}</i>"})
+    frame = frame.convert_dtypes()  # whole numbers stay whole next to NULLs: 1969 and <NA>, not 1969.0 and NaN
+    return _output({"text/plain": frame.to_string(index=False), "text/html": frame.to_html(index=False)})
+
+
+def _markdown_output(diagram: diagrams.Diagram) -> dict:
+    return _output({"text/plain": diagram.source, "text/markdown": diagram._repr_markdown_()})
+
+
+def _output(data: dict) -> dict:
+    return {"output_type": "display_data", "data": data, "metadata": {}}
