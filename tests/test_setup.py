@@ -21,7 +21,12 @@ def project(tmp_path):
 
 def planned(project, target: str) -> str:
     """What `make` would run for `target` (dry run: nothing is installed)."""
-    result = subprocess.run(["make", "-n", target], cwd=project, capture_output=True, text=True, check=True)
+    # Under `make test` this runs inside make: drop the outer make's settings.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", target],
+        cwd=project, capture_output=True, text=True, check=True, env=env,
+    )
     return result.stdout
 
 
