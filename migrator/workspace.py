@@ -19,6 +19,7 @@ fails, the database is left exactly as it was and the error says how to fix it.
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -421,9 +422,31 @@ class Workspace:
         return Explorer(self, **options)
 
     def script_directory(self) -> ScriptDirectory:
-        """Alembic's view of migrations/: revisions, heads, the revision map."""
+        """Alembic's view of migrations/: revisions, heads, the revision map.
+
+        Kept between calls while alembic.ini and the files in versions/ are unchanged
+        (names, sizes, modification times): loading every revision file again on each
+        verb would be most of the verb's time.
+        """
+        cached = self.__dict__.get("_scripts")
+        if cached is not None and cached[1] == self._signature(cached[0].versions):
+            return cached[0]
         with translated(self):
-            return ScriptDirectory.from_config(self._config())
+            scripts = ScriptDirectory.from_config(self._config())
+        self._scripts = (scripts, self._signature(scripts.versions))
+        return scripts
+
+    def _signature(self, versions: str) -> tuple | None:
+        """What must stay the same for a loaded ScriptDirectory to still be right."""
+        try:
+            files = sorted(
+                (entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
+                for entry in os.scandir(versions)
+                if entry.name.endswith(".py")
+            )
+            return self.ini_path.stat().st_mtime_ns, tuple(files)
+        except OSError:
+            return None
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -434,7 +457,8 @@ class Workspace:
             context = MigrationContext.configure(cfg.attributes["connection"])
             before = _as_current(context.get_current_heads())
             step(cfg, target)
-        return Move.between(verb, self.script_directory(), before, self.current(), backup)
+            after = _as_current(context.get_current_heads())
+        return Move.between(verb, self.script_directory(), before, after, backup)
 
     def _pending_findings(self, target: str, acknowledge=()) -> _lint.Findings:
         """The linter's findings for every revision an upgrade to ``target`` would run."""
