@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import html
 import importlib
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import MigratorError
 from ..workspace import Workspace
 
 
@@ -98,6 +102,33 @@ class Exercise:
         """Run the solution in the exercise's workspace (used by the tests) and check."""
         exec(self.solution_code, {"ws": self.workspace(root)})
         return self.check(root)
+
+
+def assert_new_head_applied(ws: Workspace, previous: str, make_it: str) -> str:
+    """Check steps 3-4 of a task: one new head after ``previous``, and the database at it."""
+    heads = ws.heads()
+    assert heads != [previous], make_it
+    assert len(heads) == 1, f"The history has several heads ({', '.join(heads)}); expected one."
+    head, current = heads[0], ws.current()
+    assert current == head, (
+        f"Revision {head} is written but not applied: the database is at {current or 'base'}. "
+        "Apply it with ws_ex.upgrade()."
+    )
+    return head
+
+
+@contextmanager
+def downgraded_copy(ws: Workspace, fix: str) -> Iterator[Workspace]:
+    """The workspace on a copy of its database, downgraded one step (the learner's stays put)."""
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "copy.db"
+        shutil.copy(ws.database_path, copy)
+        scratch = Workspace.open(ws.path, database=copy)
+        try:
+            scratch.downgrade("-1")
+        except MigratorError as exc:
+            raise AssertionError(f"The upgrade works, but the downgrade fails: {exc.what} {fix}") from None
+        yield scratch
 
 
 def get(name: str) -> Exercise:

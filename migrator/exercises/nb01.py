@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import MigratorError
 from ..workspace import EMPTY_MODELS, Workspace
-from . import Exercise
+from . import Exercise, assert_new_head_applied
 
 #: The models at the end of notebook 01: the starter file plus authors and books.
 AUTHORS_AND_BOOKS = '''
@@ -77,16 +77,11 @@ def _check(ws: Workspace) -> str:
         "__tablename__ = \"publishers\", an id primary key and a name, then save the file "
         "(run the %%writefile cell)."
     )
-    heads = ws.heads()
-    assert heads != ["0001"], (
+    head = assert_new_head_applied(
+        ws,
+        "0001",
         "models.py now has publishers, but the only revision is still 0001: "
         "autogenerate a new one with ws_ex.revision(\"create publishers\")."
-    )
-    assert len(heads) == 1, f"The history has several heads ({', '.join(heads)}); expected one."
-    head, current = heads[0], ws.current()
-    assert current == head, (
-        f"Revision {head} is written but not applied: the database is at {current or 'base'}. "
-        "Apply it with ws_ex.upgrade()."
     )
     tables = ws.tables()["table"].tolist()
     assert "publishers" in tables, (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import MigratorError
 from ..workspace import Workspace
-from . import Exercise
+from . import Exercise, assert_new_head_applied
 from .nb01 import MODELS as MODELS_0001
 
 #: The line notebook 02 adds to Book, and the models once it is there.
@@ -79,16 +79,11 @@ def _check(ws: Workspace) -> str:
         "pages is NOT NULL in the model (Mapped[int]): the two books already stored have no "
         "page count, so the column must allow NULL. Write Mapped[int | None]."
     )
-    heads = ws.heads()
-    assert heads != ["0002"], (
+    head = assert_new_head_applied(
+        ws,
+        "0002",
         "models.py has pages, but no revision adds it yet: autogenerate one with "
         "ws_ex.revision(\"add pages to books\") and read it."
-    )
-    assert len(heads) == 1, f"The history has several heads ({', '.join(heads)}); expected one."
-    head, current = heads[0], ws.current()
-    assert current == head, (
-        f"Revision {head} is written but not applied: the database is at {current or 'base'}. "
-        "Apply it with ws_ex.upgrade()."
     )
     db_columns = ws.columns("books").set_index("column")
     assert "pages" in db_columns.index, (

@@ -10,16 +10,13 @@ survive the table copy, and the downgrade must work too.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 
-from ..errors import MigratorError
 from ..workspace import Workspace
-from . import Exercise
+from . import Exercise, downgraded_copy
 
 BOOKS = [
     ("The Dispossessed", "Ursula Le Guin", 1974),
@@ -153,18 +150,11 @@ def check(ws: Workspace) -> str:
 
 def _check_downgrade(ws: Workspace) -> None:
     """Run the downgrade on a copy of the database, so the learner's own stays at 0005."""
-    with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "copy.db"
-        shutil.copy(ws.database_path, copy)
-        scratch = Workspace.open(ws.path, database=copy)
-        try:
-            scratch.downgrade("-1")
-        except MigratorError as exc:
-            raise AssertionError(
-                f"The upgrade works, but the downgrade fails: {exc.what} "
-                "Fix downgrade() the same way: one batch_alter_table('books') block that drops "
-                "the constraint and changes title back to String(200)."
-            ) from None
+    fix = (
+        "Fix downgrade() the same way: one batch_alter_table('books') block that drops "
+        "the constraint and changes title back to String(200)."
+    )
+    with downgraded_copy(ws, fix) as scratch:
         title = _title_type(scratch)
         assert title == "VARCHAR(200)", (
             f"After a downgrade books.title is {title}, not VARCHAR(200) as before 0005."

@@ -9,15 +9,12 @@ apply without an error and lose every year.  The learner turns it into a real re
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import MigratorError
 from ..workspace import Workspace
-from . import Exercise
+from . import Exercise, downgraded_copy
 
 BOOKS = [
     ("The Dispossessed", "Ursula Le Guin", 1974),
@@ -118,17 +115,7 @@ def check(ws: Workspace) -> str:
 
 def _check_downgrade(ws: Workspace) -> None:
     """Run the downgrade on a copy of the database, so the learner's own stays at 0005."""
-    with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "copy.db"
-        shutil.copy(ws.database_path, copy)
-        scratch = Workspace.open(ws.path, database=copy)
-        try:
-            scratch.downgrade("-1")
-        except MigratorError as exc:
-            raise AssertionError(
-                f"The upgrade works, but the downgrade fails: {exc.what} "
-                f"downgrade() should rename {NEW} back to {OLD}."
-            ) from None
+    with downgraded_copy(ws, f"downgrade() should rename {NEW} back to {OLD}.") as scratch:
         _years(scratch, OLD, "After a downgrade")
         assert NEW not in scratch.columns("books")["column"].tolist(), (
             f"After a downgrade books still has {NEW}: downgrade() should rename it back."
