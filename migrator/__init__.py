@@ -6,8 +6,8 @@ Start with ``Workspace``::
     ws = Workspace("01_first_revision", reset=True)
 """
 
-from .backup import Backup, Verification
-from .environments import Promotion
+import importlib
+
 from .errors import (
     AppError,
     BackupError,
@@ -28,9 +28,33 @@ from .errors import (
     UnknownRevisionError,
     WorkspaceError,
 )
-from .lint import Finding, Findings
-from .results import Move, Revision
-from .workspace import PROJECT_ROOT, Workspace
+
+# Imported on first use (PEP 562): `alembic` on the command line runs env.py, which needs
+# only migrator.database and migrator.loader, and should not pay for pandas and the rest.
+_LAZY = {
+    "Backup": ".backup",
+    "Verification": ".backup",
+    "Promotion": ".environments",
+    "Finding": ".lint",
+    "Findings": ".lint",
+    "Move": ".results",
+    "Revision": ".results",
+    "PROJECT_ROOT": ".workspace",
+    "Workspace": ".workspace",
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "AppError",

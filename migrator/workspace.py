@@ -24,7 +24,6 @@ import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd

@@ -38,7 +38,6 @@ def failing_revision(ws, fail_after: int) -> None:
 @pytest.fixture
 def shop_with_data(bookshop):
     bookshop.upgrade("0002")
-    bookshop.app  # noqa: B018 - data goes in through SQL to stay independent of the models
     with bookshop.engine.begin() as connection:
         connection.exec_driver_sql("INSERT INTO authors (id, name) VALUES (1, 'N. K. Jemisin')")
         connection.exec_driver_sql("INSERT INTO books (title, author_id) VALUES ('The Fifth Season', 1)")

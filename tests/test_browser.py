@@ -109,7 +109,7 @@ class JupyterLab:
             JUPYTER_CONFIG_DIR=str(self.scratch / "config"),
             JUPYTER_PLATFORM_DIRS="1",
         )
-        for attempt in range(3):  # the port may be taken between probing and binding
+        for _attempt in range(3):  # the port may be taken between probing and binding
             port = _free_port()
             command = [
                 sys.executable, "-m", "jupyterlab",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import AUTHOR, dump, write_revision_body
+from conftest import dump, write_revision_body
 from migrator import (
     AppError,
     MigrationFailedError,
@@ -19,7 +19,6 @@ from migrator import (
     RevisionError,
     ScriptLocationError,
     UnknownRevisionError,
-    Workspace,
 )
 
 
@@ -113,7 +112,6 @@ def test_models_file_without_metadata(ws):
 
 
 def test_not_null_column_without_default_on_a_table_with_rows(authors_ws):
-    authors_ws.app  # the app is not needed: insert through SQL
     with authors_ws.engine.begin() as connection:
         connection.exec_driver_sql("INSERT INTO authors (name) VALUES ('Ursula K. Le Guin')")
     authors_ws.edit_models("mapped_column(String(100))", "mapped_column(String(100))\n    country: Mapped[str]")

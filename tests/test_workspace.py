@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-import pandas as pd
 import pytest
 
-from conftest import AUTHOR, dump, write_revision_body
+from conftest import AUTHOR
 from migrator import Move, Revision, Workspace, WorkspaceError
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 
 from ..workspace import Workspace
 from . import Exercise, downgraded_copy
