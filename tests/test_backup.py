@@ -176,3 +176,29 @@ def test_upgrade_with_backup_on_a_new_database_has_nothing_to_back_up(bookshop):
     move = bookshop.upgrade(backup=True)
     assert move.after == "0004" and move.backup is None
     assert not (bookshop.database_path.parent / "backups").exists()
+
+
+@pytest.mark.parametrize("change", [
+    "UPDATE books SET published_year = NULL WHERE title = 'Kindred'",  # a value became NULL
+    "UPDATE books SET id = 99 WHERE title = 'Kindred'",  # same row, another key
+])
+def test_verification_sees_nulls_and_moved_keys(shop, change):
+    backup = shop.backup()
+    with sqlite3.connect(backup.path) as connection:
+        connection.execute(change)
+    connection.close()
+    assert verify(backup.path, shop.database_path).problems == ("books: same row count, different content",)
+
+
+def test_without_rowid_tables_are_compared_on_their_primary_key(tmp_path):
+    database, copy = tmp_path / "db.sqlite", tmp_path / "copy.sqlite"
+    for path in (database, copy):
+        with sqlite3.connect(path) as connection:
+            connection.execute("CREATE TABLE tags (name TEXT PRIMARY KEY, uses INTEGER) WITHOUT ROWID")
+            connection.executemany("INSERT INTO tags VALUES (?, ?)", [("sql", 3), ("orm", 1)])
+        connection.close()
+    assert verify(copy, database).ok
+    with sqlite3.connect(copy) as connection:
+        connection.execute("UPDATE tags SET uses = 4 WHERE name = 'orm'")
+    connection.close()
+    assert verify(copy, database).problems == ("tags: same row count, different content",)
