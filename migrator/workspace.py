@@ -23,7 +23,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager, nullcontext, redirect_stdout
 from pathlib import Path
 
 import pandas as pd
@@ -50,6 +50,8 @@ from .translate import _known, translated
 #: The repository: its alembic.ini, migrations/ and sample app are the templates.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MARKER = ".migrator-workspace"
+#: From this size on, upgrades and downgrades show a progress bar (they may take seconds).
+LARGE_DATABASE = 16 * 1024 * 1024
 STARTERS = ("empty", "bookshop")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
@@ -450,7 +452,7 @@ class Workspace:
     # -- plumbing ---------------------------------------------------------------------
 
     def _move(self, verb: str, step, target: str, backup=None) -> Move:
-        with self._alembic(target_metadata=None) as cfg:
+        with self._progress(f"{verb} {target}"), self._alembic(target_metadata=None) as cfg:
             # Read inside the transaction (BEGIN IMMEDIATE): if another process migrated
             # while we waited for the lock, 'before' is what it left, not what we saw.
             context = MigrationContext.configure(cfg.attributes["connection"])
@@ -458,6 +460,15 @@ class Workspace:
             step(cfg, target)
             after = _as_current(context.get_current_heads())
         return Move.between(verb, self.script_directory(), before, after, backup)
+
+    def _progress(self, desc: str):
+        """A progress bar while a move rewrites a large database (none for small ones or in tests)."""
+        from . import progress
+
+        path = self.database_path
+        if progress.quiet() or not path.is_file() or path.stat().st_size < LARGE_DATABASE:
+            return nullcontext()
+        return progress.watch(self, desc=desc)
 
     def _pending_findings(self, target: str, acknowledge=()) -> _lint.Findings:
         """The linter's findings for every revision an upgrade to ``target`` would run."""

@@ -92,3 +92,22 @@ def test_quiet_draws_nothing_but_still_counts(monkeypatch):
         assert report.count == 1
     assert report.count == 3
     assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize("large", [True, False])
+def test_upgrades_of_large_databases_show_a_bar_by_themselves(loud, bookshop, capsys, monkeypatch, large):
+    import migrator.workspace
+
+    bookshop.upgrade("0003")
+    with bookshop.engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO authors (id, name) VALUES (1, 'Anon')")
+        connection.exec_driver_sql(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) "
+            "INSERT INTO books (title, author_id) SELECT 'Book ' || i, 1 FROM n"
+        )
+    size = bookshop.database_path.stat().st_size
+    monkeypatch.setattr(migrator.workspace, "LARGE_DATABASE", size if large else size + 1)
+    bookshop.upgrade()
+    shown = capsys.readouterr().err
+    assert ("upgrade head: 100%" in shown and "3001/3001" in shown) is large  # books + the author
+    assert bookshop.current() == "0004"
