@@ -14,8 +14,11 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(READY)
 	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
 
+# Everything once (unit tests, every notebook under strict nbval, the browser test), then the
+# notebooks a second time over the first run's workspaces: Restart & Run All must be repeatable.
 test: $(READY)
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest notebooks
 
 bench: $(READY)
 	$(BIN)/python bench/run.py

@@ -40,7 +40,7 @@ def test_first_run_creates_the_environment(project, target):
 def test_rerun_installs_nothing_until_requirements_change(project):
     (project / ".venv").mkdir()
     (project / ".venv" / ".installed").touch()
-    assert planned(project, "test").strip() == ".venv/bin/python -m pytest"
+    assert planned(project, "test").split() == ".venv/bin/python -m pytest .venv/bin/python -m pytest notebooks".split()
     later = time.time() + 5
     os.utime(project / "requirements.txt", (later, later))
     assert "pip install" in planned(project, "test")
