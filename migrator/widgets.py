@@ -25,10 +25,10 @@ logic runs from code and from tests, without a browser.
 
 from __future__ import annotations
 
-import ast
 import functools
 import html
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
@@ -37,7 +37,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from . import diagrams
+from . import diagrams, lint
 from .errors import MigratorError
 from .inspect import VERSION_TABLE
 from .results import Move
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
     from .workspace import Workspace
 
 BASE = "base"
-#: SQL in a revision that deletes data (the simple reading, when migrator.lint cannot tell).
-DROP_SQL = ("DROP TABLE", "DROP COLUMN", "DELETE FROM", "TRUNCATE")
 
 
 @dataclass(frozen=True)
@@ -436,9 +434,8 @@ class Danger:
 def destructive_steps(ws: Workspace, verb: str, target: str) -> list[Danger]:
     """The steps of ``ws.<verb>(target)`` that delete data: a move with any needs a confirmation.
 
-    Asks ``migrator.lint`` (data-aware: dropping a column that holds values is
-    destructive, dropping an empty one is not); without it, or if it fails, looks
-    for ``drop_table``, ``drop_column`` and DROP/DELETE SQL in the functions that would run.
+    Asks ``migrator.lint``, which judges each step against the data: dropping a column
+    that holds values is destructive, dropping an empty one is not.
     """
     found = []
     for script, direction in planned_steps(ws, verb, target):
@@ -455,64 +452,19 @@ _PHRASES = {
 
 
 def _dangers(ws: Workspace, script: Script, direction: str) -> list[Danger]:
-    check = _linter()
-    if check is not None:
-        try:
-            return [
-                Danger(
-                    script.revision,
-                    direction,
-                    _PHRASES.get(f.code, f.code + " {where}").format(where=f.where),
-                    f.key if direction == "upgrade" else None,
-                )
-                for f in check(ws, script.revision, direction)
-            ]
-        except Exception:  # the linter could not read it: fall back to the simple reading
-            pass
-    return [Danger(script.revision, direction, text) for text in drops(_source(script), direction)]
-
-
-def _linter():
-    """``migrator.lint``'s per-revision check, if that module provides one."""
     try:
-        from . import lint
-    except ImportError:
-        return None
-    return getattr(lint, "destructive_findings", None)
-
-
-def drops(source: str, function: str) -> list[str]:
-    """What ``function`` (upgrade/downgrade) of a revision file deletes: tables, columns, rows."""
-    tree = ast.parse(source)
-    body = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function), None)
-    if body is None:
-        return []
-    found: list[str] = []
-    _walk_drops(body, None, found)
-    return found
-
-
-def _walk_drops(node: ast.AST, table: str | None, found: list[str]) -> None:
-    if isinstance(node, ast.With):
-        for item in node.items:
-            call = item.context_expr
-            if isinstance(call, ast.Call) and _name(call.func) == "batch_alter_table" and call.args:
-                table = _literal(call.args[0]) or table
-    if isinstance(node, ast.Call):
-        name = _name(node.func)
-        args = [_literal(arg) for arg in node.args]
-        if name == "drop_table":
-            found.append(f"drops table {args[0] if args else '?'}")
-        elif name == "drop_column":
-            where = f"{args[0]}.{args[1]}" if len(args) >= 2 else f"{table or '?'}.{args[0] if args else '?'}"
-            found.append(f"drops column {where}")
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        upper = node.value.upper()
-        for sql in DROP_SQL:
-            if sql in upper:
-                found.append(f"runs SQL with {sql}: {node.value.strip()[:60]}")
-    for child in ast.iter_child_nodes(node):
-        _walk_drops(child, table, found)
+        findings = lint.destructive_findings(ws, script.revision, direction)
+    except Exception as exc:  # a revision the linter cannot read: ask rather than guess
+        return [Danger(script.revision, direction, f"could not be checked for data loss ({exc})")]
+    return [
+        Danger(
+            script.revision,
+            direction,
+            _PHRASES.get(f.code, f.code + " {where}").format(where=f.where),
+            f.key if direction == "upgrade" else None,
+        )
+        for f in findings
+    ]
 
 
 # -- small helpers ------------------------------------------------------------------------------
@@ -575,21 +527,7 @@ def _source(script) -> str:
 
 
 def _file_name(script) -> str:
-    from pathlib import Path
-
     return "versions/" + Path(script.path).name
-
-
-def _name(func: ast.AST) -> str:
-    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-
-
-def _literal(node: ast.AST):
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.Call) and node.args:  # op.f('name'), batch_op.f('name')
-        return _literal(node.args[0])
-    return None
 
 
 def _error_text(exc: Exception) -> str:
