@@ -32,23 +32,7 @@ from migrator import Workspace
 
 from .timing import summary
 
-MODELS = '''\
-"""A table big enough to feel a rewrite."""
-
-from sqlalchemy import MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+ITEMS = '''\
 
 
 class Item(Base):
@@ -100,7 +84,7 @@ class Rewrite:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.ws = Workspace("rewrite", root=root, reset=True)
-        self.ws.write_models(MODELS)
+        self.ws.write_models(self.ws.read_models() + ITEMS)  # the starter: Base + naming convention
         self.ws.revision("create items")
         self.ws.upgrade()
         self.ws.edit_models(NAME_BEFORE, NAME_AFTER)

@@ -87,6 +87,8 @@ class Exercise:
             return Feedback(True, self.check_fn(self.workspace(root)))
         except AssertionError as exc:
             return Feedback(False, str(exc))
+        except MigratorError as exc:  # e.g. models.py does not import: a "not yet", with its fix
+            return Feedback(False, f"{exc.what} {exc.fix}")
 
     def hint(self) -> Markdown:
         return Markdown(f"💡 **Hint.** {self.hint_text}")
