@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from migrator import PROJECT_ROOT
 
@@ -225,6 +226,16 @@ def _explorer(page):
     return page.locator(".migrator-explorer").first
 
 
+def _diagram_until(explorer, check, timeout: float = 20) -> str:
+    """The diagram's SVG once ``check(svg)`` holds: Mermaid redraws after the panel changes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        svg = _diagram_svg(explorer)
+        if check(svg) or time.monotonic() > deadline:
+            return svg
+        time.sleep(0.2)
+
+
 def _diagram_svg(explorer) -> str:
     """The SVG of the explorer's ER diagram, as text (JupyterLab shows it as a data: URI)."""
     figure = explorer.locator(".migrator-diagram .jp-RenderedMermaid")
@@ -269,7 +280,8 @@ def test_explorer_widgets_and_diagrams_render(page):
     drawn.first.wait_for(state="attached")
     assert drawn.count() >= 4  # the revision graph, two schemas, the explorer's diagram
     assert page.locator(".jp-RenderedMermaid.jp-mod-warning").count() == 0, "a diagram failed to render"
-    assert "books" in _diagram_svg(explorer) and "slug" in _diagram_svg(explorer)
+    svg = _diagram_until(explorer, lambda svg: "books" in svg and "slug" in svg)
+    assert "books" in svg and "slug" in svg
     assert explorer.locator(".migrator-source .highlight").count() == 1  # pygments HTML
     explorer.screenshot(path=str(SCREENSHOTS / "08_explorer_widget.png"))
 
@@ -278,7 +290,7 @@ def test_progress_bar_reaches_its_total(page):
     bar = page.locator(".jp-OutputArea-output", has_text="upgrade to 0004").first
     bar.wait_for(state="attached")
     bar.scroll_into_view_if_needed()
-    assert "20004/20004" in bar.inner_text()
+    expect(bar).to_contain_text("20004/20004")
     assert bar.locator(".jupyter-widgets.widget-hprogress, .widget-progress").count() == 1
     bar.screenshot(path=str(SCREENSHOTS / "08_progress_bar.png"))
 
@@ -292,7 +304,7 @@ def test_downgrade_one_step_changes_alembic_version(page):
     # 0004's downgrade drops books.slug: the explorer asks first, nothing has run.
     confirm = explorer.get_by_role("button", name="Yes, run it")
     confirm.wait_for(state="visible")
-    assert "drops column books.slug" in explorer.inner_text()
+    expect(explorer).to_contain_text("drops column books.slug")
     assert _version_text(explorer) == before
     explorer.screenshot(path=str(SCREENSHOTS / "08_explorer_confirm.png"))
     confirm.click()
@@ -304,8 +316,10 @@ def test_downgrade_one_step_changes_alembic_version(page):
     )
     after = _version_text(explorer)
     assert "0003" in after and "0004" not in after, after
-    assert "downgrade" in explorer.locator(".migrator-status").inner_text()
-    assert "books" in _diagram_svg(explorer) and "slug" not in _diagram_svg(explorer)
+    # the panels update one widget at a time: wait for the status line as well
+    expect(explorer.locator(".migrator-status")).to_contain_text("downgrade")
+    svg = _diagram_until(explorer, lambda svg: "books" in svg and "slug" not in svg)
+    assert "books" in svg and "slug" not in svg
     explorer.screenshot(path=str(SCREENSHOTS / "08_explorer_after_downgrade.png"))
 
 
@@ -316,7 +330,7 @@ def test_an_error_shows_inside_the_explorer(page):
     timeline = explorer.locator(".migrator-timeline select")
     values = timeline.locator("option").evaluate_all("options => options.map(o => o.value)")
     timeline.select_option(value=next(value for value in values if " 0004 " in value))
-    assert "0004_add_slug" in explorer.locator(".migrator-source").inner_text()
+    expect(explorer.locator(".migrator-source")).to_contain_text("0004_add_slug")
     explorer.get_by_role("button", name="Upgrade to selected").click()
     page.wait_for_function(
         "() => document.querySelector('.migrator-explorer .migrator-version').innerText.includes('0004')"
@@ -345,7 +359,7 @@ def test_downgrade_to_base_with_the_list_and_a_confirmation(page):
     page.wait_for_function(
         "() => document.querySelector('.migrator-explorer .migrator-version').innerText.includes('no row')"
     )
-    assert "no tables yet" in _diagram_svg(explorer)
+    assert "no tables yet" in _diagram_until(explorer, lambda svg: "no tables yet" in svg)
     assert page.locator(".jp-RenderedMermaid.jp-mod-warning").count() == 0
-    assert "No tables yet" in explorer.inner_text()
+    expect(explorer).to_contain_text("No tables yet")
     explorer.screenshot(path=str(SCREENSHOTS / "08_explorer_at_base.png"))
