@@ -8,9 +8,11 @@
   under a temporary name and only renamed once it has been verified, so a file in
   ``backups/`` is always a complete, checked copy.
 - ``verify`` compares a backup with a database: ``PRAGMA integrity_check``, the same
-  schema, and per table the same row count and the same content hash.  Rows are
-  hashed in chunks straight from a cursor, so a table of millions of rows needs a
-  few megabytes, not a DataFrame of the whole table.
+  schema, and per table the same row count and the same values in every row, compared
+  inside SQLite (the copy ATTACHed, the tables joined), so no row is read into Python.
+- ``fingerprint`` sums a database up per table: row count and a SHA-256 of the rows,
+  hashed in chunks straight from a cursor (a few megabytes for millions of rows).
+  Every ``Backup`` keeps the fingerprint it was made with; ``promote`` compares with it.
 - ``restore`` writes a verified backup back over the database (the backup API again,
   in the other direction) and verifies the result.
 
@@ -48,7 +50,7 @@ class TablePrint:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """What ``verify`` compares: integrity, schema, and each table's rows and content hash."""
+    """A database summed up: integrity, schema, and each table's rows and content hash."""
 
     integrity: str
     schema: tuple[tuple[str, str, str], ...]
