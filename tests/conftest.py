@@ -60,3 +60,13 @@ def _indent(code: str) -> str:
     import textwrap
 
     return textwrap.indent(textwrap.dedent(code).strip("\n"), "    ")
+
+
+def rewrite_revision(ws: Workspace, upgrade_body: str, downgrade_body: str, revision: str = "0005") -> None:
+    """Replace everything from `def upgrade()` on in a revision file (indented bodies given)."""
+    path = next((ws.path / "migrations" / "versions").glob(f"{revision}_*.py"))
+    source = path.read_text()
+    header = source[: source.index("def upgrade()")]
+    path.write_text(
+        f"{header}def upgrade() -> None:\n{upgrade_body}\n\ndef downgrade() -> None:\n{downgrade_body}\n"
+    )

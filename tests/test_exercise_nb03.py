@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from migrator import NeedsBatchModeError
+from conftest import rewrite_revision
 from migrator.exercises import get
 
 EXERCISE = get("nb03")
@@ -13,15 +14,6 @@ EXERCISE = get("nb03")
 @pytest.fixture
 def ws(tmp_path):
     return EXERCISE.start(root=tmp_path)
-
-
-def _rewrite(ws, upgrade_body: str, downgrade_body: str) -> None:
-    path = next((ws.path / "migrations" / "versions").glob("0005_*.py"))
-    source = path.read_text()
-    header = source[: source.index("def upgrade()")]
-    path.write_text(
-        f"{header}def upgrade() -> None:\n{upgrade_body}\n\ndef downgrade() -> None:\n{downgrade_body}\n"
-    )
 
 
 BATCH_UP = """\
@@ -58,7 +50,7 @@ def test_fixing_only_upgrade_is_not_enough(tmp_path, ws):
     naive_down = """\
     op.drop_constraint('uq_books_slug', 'books', type_='unique')
 """
-    _rewrite(ws, BATCH_UP, naive_down)
+    rewrite_revision(ws, BATCH_UP, naive_down)
     ws.upgrade()
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
@@ -72,21 +64,21 @@ def test_a_revision_that_forgets_the_constraint_is_reported(tmp_path, ws):
         batch_op.alter_column('title', existing_type=sa.String(200), type_=sa.String(300),
                               existing_nullable=False)
 """
-    _rewrite(ws, up, BATCH_DOWN.replace("batch_op.drop_constraint('uq_books_slug', type_='unique')", "pass"))
+    rewrite_revision(ws, up, BATCH_DOWN.replace("batch_op.drop_constraint('uq_books_slug', type_='unique')", "pass"))
     ws.upgrade()
     feedback = EXERCISE.check(tmp_path)
     assert not feedback and "uq_books_slug" in feedback.message
 
 
 def test_lost_rows_are_reported(tmp_path, ws):
-    _rewrite(ws, BATCH_UP + "    op.execute('DELETE FROM books WHERE id = 5')\n", BATCH_DOWN)
+    rewrite_revision(ws, BATCH_UP + "    op.execute('DELETE FROM books WHERE id = 5')\n", BATCH_DOWN)
     ws.upgrade()
     feedback = EXERCISE.check(tmp_path)
     assert not feedback and "4 rows instead of 5" in feedback.message
 
 
 def test_a_correct_hand_fix_passes(tmp_path, ws):
-    _rewrite(ws, BATCH_UP, BATCH_DOWN)
+    rewrite_revision(ws, BATCH_UP, BATCH_DOWN)
     ws.upgrade()
     feedback = EXERCISE.check(tmp_path)
     assert feedback, feedback.message

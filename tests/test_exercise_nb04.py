@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import rewrite_revision
 from migrator.exercises import get
 
 EXERCISE = get("nb04")
@@ -12,15 +13,6 @@ EXERCISE = get("nb04")
 @pytest.fixture
 def ws(tmp_path):
     return EXERCISE.start(root=tmp_path)
-
-
-def _rewrite(ws, upgrade_body: str, downgrade_body: str) -> None:
-    path = next((ws.path / "migrations" / "versions").glob("0005_*.py"))
-    source = path.read_text()
-    header = source[: source.index("def upgrade()")]
-    path.write_text(
-        f"{header}def upgrade() -> None:\n{upgrade_body}\n\ndef downgrade() -> None:\n{downgrade_body}\n"
-    )
 
 
 RENAME_UP = "    op.alter_column('books', 'published_year', new_column_name='publication_year')\n"
@@ -57,7 +49,7 @@ def test_upgrading_blindly_loses_the_years_and_the_check_says_so(tmp_path, ws):
 
 
 def test_a_broken_downgrade_is_reported(tmp_path, ws):
-    _rewrite(ws, RENAME_UP, "    op.drop_column('books', 'publication_year')\n")
+    rewrite_revision(ws, RENAME_UP, "    op.drop_column('books', 'publication_year')\n")
     ws.upgrade()
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
@@ -74,14 +66,14 @@ def test_a_batch_mode_rename_passes_too(tmp_path, ws):
         "    with op.batch_alter_table('books') as batch_op:\n"
         "        batch_op.alter_column('publication_year', new_column_name='published_year')\n"
     )
-    _rewrite(ws, up, down)
+    rewrite_revision(ws, up, down)
     ws.upgrade()
     feedback = EXERCISE.check(tmp_path)
     assert feedback, feedback.message
 
 
 def test_a_fix_that_changes_values_is_reported(tmp_path, ws):
-    _rewrite(ws, RENAME_UP + "    op.execute('UPDATE books SET publication_year = 2000 WHERE id = 2')\n", RENAME_DOWN)
+    rewrite_revision(ws, RENAME_UP + "    op.execute('UPDATE books SET publication_year = 2000 WHERE id = 2')\n", RENAME_DOWN)
     ws.upgrade()
     feedback = EXERCISE.check(tmp_path)
     assert not feedback and "some years changed" in feedback.message and "2: 2000" in feedback.message
