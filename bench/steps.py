@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
+
 from migrator import Workspace
 
 from .timing import ROOT, measure
@@ -135,7 +137,7 @@ def _parts(ws: Workspace, cli: Cli, repeat: int, cli_repeat: int) -> dict:
     importing = [sys.executable, "-c", "import migrator"]
     return {
         "load revision files (walk the script directory)": measure(
-            lambda: list(ws.script_directory().walk_revisions()), repeat, warmup=1),
+            lambda: ScriptDirectory.from_config(ws.config()).walk_revisions(), repeat, warmup=1),
         "read the current revision (ws.current)": measure(ws.current, repeat, warmup=1),
         "execute models.py (ws.metadata)": measure(ws.metadata, repeat, warmup=1),
         "one write transaction's commit (sqlite3, fsync)": measure(commit, repeat, warmup=1),

@@ -20,7 +20,6 @@ from .errors import (
     NoChangesError,
     NotNullWithoutDefaultError,
     NotUpToDateError,
-    PendingChangesError,
     PromotionError,
     RevisionError,
     ScriptLocationError,
@@ -31,15 +30,19 @@ from .errors import (
 
 # Imported on first use (PEP 562): `alembic` on the command line runs env.py, which needs
 # only migrator.database and migrator.loader, and should not pay for pandas and the rest.
+# The layers, top-down (tests/test_layers.py enforces them): exercises, cli -> Workspace ->
+# checks, environments, widgets -> Project, Plan -> leaves (lint, schema, backup, ...) -> errors.
 _LAZY = {
     "Backup": ".backup",
     "Verification": ".backup",
     "Promotion": ".environments",
     "Finding": ".lint",
     "Findings": ".lint",
+    "Plan": ".plan",
+    "Project": ".project",
     "Move": ".results",
     "Revision": ".results",
-    "PROJECT_ROOT": ".workspace",
+    "PROJECT_ROOT": ".scaffold",
     "Workspace": ".workspace",
 }
 
@@ -73,7 +76,8 @@ __all__ = [
     "NotNullWithoutDefaultError",
     "NotUpToDateError",
     "PROJECT_ROOT",
-    "PendingChangesError",
+    "Plan",
+    "Project",
     "Promotion",
     "PromotionError",
     "Revision",

@@ -1,7 +1,8 @@
 """The four standard migration checks (the ones pytest-alembic runs), as plain functions.
 
-Each check takes a :class:`Workspace`, works on an empty scratch database in a
-temporary folder (never on the workspace's own database) and returns a ``CheckResult``.
+Each check takes a project with the workflow verbs (a ``Workspace``), works on an
+empty scratch database in a temporary folder (never on the project's own database,
+via ``with_database``) and returns a ``CheckResult``.
 They are plain functions rather than a pytest plugin so that a notebook can run
 them and show the result, and our own tests can call them on the repository.
 (pytest-alembic 0.13.1 does not collect under pytest 9, the version we pin.)
@@ -13,14 +14,27 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pandas as pd
 
 from .errors import MigratorError
+from .schema import diff_sentence
 
-if TYPE_CHECKING:
-    from .workspace import Workspace
+
+class Workspace(Protocol):
+    """What the checks use: the verbs of ``migrator.Workspace`` (typed here, so nothing imports upward)."""
+
+    def heads(self) -> list[str]: ...
+    def history(self) -> pd.DataFrame: ...
+    def upgrade(self, target: str = "head"): ...
+    def downgrade(self, target: str = "-1"): ...
+    def check(self) -> pd.DataFrame: ...
+    def tables(self) -> pd.DataFrame: ...
+    def script_directory(self): ...
+    def with_database(self, database) -> Workspace: ...
+    @property
+    def engine(self): ...
 
 
 @dataclass(frozen=True)
@@ -57,8 +71,7 @@ def models_match_schema(ws: Workspace) -> CheckResult:
         scratch.upgrade("heads")
         diffs = scratch.check()
         if len(diffs):
-            changes = "; ".join(f"{r.change} {r.table}.{r.column}".rstrip(".") for r in diffs.itertuples())
-            raise AssertionError(f"models differ from the migrated schema: {changes}")
+            raise AssertionError(f"models differ from the migrated schema: {diff_sentence(diffs)}")
         return "no differences between the models and the migrated schema"
 
     return _on_scratch("models match schema", ws, run)
@@ -124,7 +137,7 @@ def _schema(ws: Workspace) -> str:
 def _on_scratch(name: str, ws: Workspace, run: Callable[[Workspace], str]) -> CheckResult:
     """Run ``run`` against an empty temporary database; failures become a failed result."""
     with tempfile.TemporaryDirectory(prefix="migrator-check-") as folder:
-        scratch = ws._with_database(Path(folder) / "scratch.db")
+        scratch = ws.with_database(Path(folder) / "scratch.db")
         try:
             return CheckResult(name, True, run(scratch))
         except (MigratorError, AssertionError) as exc:

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
+from alembic.script import Script
 from sqlalchemy.engine import Engine
 
-from .inspect import VERSION_TABLE
+from .schema import VERSION_TABLE
 
 
 @dataclass(frozen=True)
@@ -70,18 +70,16 @@ def er_diagram(engine: Engine, *, detailed: bool = False) -> Diagram:
     return Diagram("\n".join(lines + links))
 
 
-def revision_graph(scripts: ScriptDirectory, current: set[str] | None = None) -> Diagram:
-    """Revisions oldest at the top, branches and merges visible, the current one marked."""
+def revision_graph(revisions: list[Script], current: set[str] | None = None) -> Diagram:
+    """Revisions (given oldest first) at the top, branches and merges visible, the current one marked."""
     current = current or set()
-    walked = list(scripts.walk_revisions())
-    walked.reverse()
     lines = ["flowchart TD", "    base((base))"]
-    for script in walked:
+    for script in revisions:
         label = f"{script.revision}: {script.doc}".replace('"', "'")
         if script.revision in current:
             label += " ◀ current"
         lines.append(f'    r{script.revision}["{label}"]')
-    for script in walked:
+    for script in revisions:
         parents = script.down_revision
         parents = parents if isinstance(parents, (tuple, list)) else [parents]
         for parent in parents:
@@ -89,7 +87,7 @@ def revision_graph(scripts: ScriptDirectory, current: set[str] | None = None) ->
     if current:
         lines.append("    classDef current fill:#ffd54f,stroke:#f57f17,stroke-width:2px")
         lines.append("    class " + ",".join(f"r{rev}" for rev in sorted(current)) + " current")
-    elif walked:
+    elif revisions:
         lines.append("    classDef current fill:#ffd54f,stroke:#f57f17,stroke-width:2px")
         lines.append("    class base current")
     return Diagram("\n".join(lines))

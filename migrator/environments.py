@@ -24,7 +24,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import NoReturn, Protocol
 
 import pandas as pd
 import sqlalchemy as sa
@@ -33,9 +33,33 @@ from . import backup as _backup
 from .database import mask_url
 from .errors import MigratorError, PromotionError, UnknownEnvironmentError
 from .lint import Findings
+from .plan import Plan
+from .project import sqlite_url
+from .results import label
+from .schema import diff_sentence
 
-if TYPE_CHECKING:
-    from .workspace import Workspace
+
+class Promotable(Protocol):
+    """What environments and promotion use: ``Project``'s methods and ``Workspace``'s verbs.
+
+    Typed here, not imported: ``Workspace`` calls into this module, so nothing here imports it.
+    """
+
+    path: Path
+    ini_path: Path
+    database_path: Path
+
+    def option(self, name: str) -> str | None: ...
+    def with_database(self, database) -> Promotable: ...
+    def current(self) -> str | tuple[str, ...] | None: ...
+    def heads(self) -> list[str]: ...
+    def plan(self, verb: str, target: str, acknowledge=()) -> Plan: ...
+    def environment(self, name: str) -> Promotable: ...
+    def run_checks(self) -> pd.DataFrame: ...
+    def sql(self, revisions: str = "base:head", *, dialect: str | None = None) -> str: ...
+    def backup(self) -> _backup.Backup: ...
+    def upgrade(self, target: str = "head", *, acknowledge=(), backup=False): ...
+    def check(self) -> pd.DataFrame: ...
 
 SECTION = "environments"
 STANDARD = ("dev", "prod")
@@ -47,7 +71,7 @@ def env_var(name: str) -> str:
     return f"MIGRATOR_{name.upper()}_URL"
 
 
-def resolve(ws: Workspace, name: str) -> tuple[str, str]:
+def resolve(ws: Promotable, name: str) -> tuple[str, str]:
     """(URL, where it came from) for environment ``name``."""
     name = _valid(name)
     if os.environ.get(env_var(name)):
@@ -56,7 +80,7 @@ def resolve(ws: Workspace, name: str) -> tuple[str, str]:
     if name in configured:
         return configured[name], f"alembic.ini [{SECTION}]"
     if name == "dev":
-        return ws._url_from_ini(), "alembic.ini sqlalchemy.url"
+        return ws.option("sqlalchemy.url"), "alembic.ini sqlalchemy.url"
     raise UnknownEnvironmentError(
         f"No database is configured for the environment {name!r}.",
         f"Set one with ws.add_environment({name!r}, <path or URL>), or set the environment variable "
@@ -64,10 +88,10 @@ def resolve(ws: Workspace, name: str) -> tuple[str, str]:
     )
 
 
-def add(ws: Workspace, name: str, database: str | Path) -> str:
+def add(ws: Promotable, name: str, database: str | Path) -> str:
     """Record ``name`` -> ``database`` in alembic.ini's [environments]; returns the shown URL."""
     name = _valid(name)
-    url = ws._sqlite_url(database)
+    url = sqlite_url(database)
     parsed = sa.make_url(url)
     if parsed.password:
         raise MigratorError(
@@ -85,7 +109,7 @@ def add(ws: Workspace, name: str, database: str | Path) -> str:
     return display(ws, url)
 
 
-def display(ws: Workspace, url: str) -> str:
+def display(ws: Promotable, url: str) -> str:
     """A URL fit to print: a SQLite file in the project as its relative path, else masked."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
@@ -95,7 +119,7 @@ def display(ws: Workspace, url: str) -> str:
     return mask_url(url)
 
 
-def frame(ws: Workspace) -> pd.DataFrame:
+def frame(ws: Promotable) -> pd.DataFrame:
     """One row per environment: name, database (password masked), revision, where it is set."""
     names = list(STANDARD)
     names += [n for n in sorted(_configured(ws)) if n not in names]
@@ -117,14 +141,13 @@ def frame(ws: Workspace) -> pd.DataFrame:
     return pd.DataFrame(records, columns=["environment", "database", "revision", "set by"])
 
 
-def _revision(ws: Workspace, url: str) -> str:
+def _revision(ws: Promotable, url: str) -> str:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return "(not checked: not SQLite)"
     if not parsed.database or not Path(parsed.database).is_file():
         return "(no database yet)"
-    current = ws.__class__.open(ws.path, database=url).current()
-    return _text(current)
+    return label(ws.with_database(url).current())
 
 
 # -- promotion ------------------------------------------------------------------------
@@ -175,7 +198,7 @@ class Promotion:
 
 
 def promote(
-    ws: Workspace,
+    ws: Promotable,
     target: str = "prod",
     *,
     source: str = "dev",
@@ -200,8 +223,8 @@ def promote(
               "Merge the heads (ws.merge()), upgrade and test on dev, then promote.")
     head = heads[0]
     if current != head:
-        _stop(report, f"{source} is at the head", f"{source} is at {_text(current)}, the head is {head}",
-              f"{source} is at {_text(current)}, but the newest revision is {head}: it was never tried there.",
+        _stop(report, f"{source} is at the head", f"{source} is at {label(current)}, the head is {head}",
+              f"{source} is at {label(current)}, but the newest revision is {head}: it was never tried there.",
               f"Upgrade {source} first (ws.upgrade()), check the result, then promote.")
     report.steps.append(Step(f"{source} is at the head", "done", f"{source} is at {head}, the newest revision"))
 
@@ -222,18 +245,24 @@ def promote(
         report.steps.append(Step("review", "skipped", f"{target} is already at {head}: nothing to promote"))
         return report
     if isinstance(before, tuple):
-        _stop(report, "review", f"{target} is at several heads: {_text(before)}",
-              f"{target} is at several heads ({_text(before)}).",
+        _stop(report, "review", f"{target} is at several heads: {label(before)}",
+              f"{target} is at several heads ({label(before)}).",
               f"Look at ws.environment({target!r}).history() and merge or stamp it by hand first.")
-    report.review_range = f"{_text(before)} → {head}"
+    report.review_range = f"{label(before)} → {head}"
     try:
         report.sql = target_ws.sql(f"{before or 'base'}:{head}")
         statements = report.sql.count(";")
-        sql_note = f"{statements} SQL statements for {_text(before)} → {head} (promotion.sql)"
+        sql_note = f"{statements} SQL statements for {label(before)} → {head} (promotion.sql)"
     except MigratorError as exc:
         sql_note = f"no offline SQL ({exc.what})"
-    report.findings = target_ws._pending_findings("head", acknowledge) if exists else Findings()
-    blocking = [f for f in report.findings if (f.destructive and not f.acknowledged) or f.severity == "will fail"]
+    plan = target_ws.plan("upgrade", "head", acknowledge) if exists else None
+    if plan is not None and plan.unchecked:
+        revision, exc = plan.unchecked[0]
+        _stop(report, "review", f"linter: {revision} could not be checked",
+              f"The linter could not read revision {revision} ({exc}). Nothing was changed on {target}.",
+              f"Fix what stops it from loading (ws.lint({revision!r}) shows it), then promote again.")
+    report.findings = plan.findings if plan is not None else Findings()
+    blocking = list(plan.blocking) if plan is not None else []
     if blocking:
         listed = "; ".join(f"{f.key} {f.where} ({f.severity})" for f in blocking)
         _stop(report, "review", f"linter: {listed}",
@@ -277,18 +306,17 @@ def promote(
     return report
 
 
-def _verify_after(target_ws: Workspace, backup: _backup.Backup | None, head: str) -> tuple[list[str], str]:
+def _verify_after(target_ws: Promotable, backup: _backup.Backup | None, head: str) -> tuple[list[str], str]:
     """After the upgrade: integrity, the head, models = schema, no table lost rows."""
     after = _backup.fingerprint(target_ws.database_path)
     problems = []
     if after.integrity != "ok":
         problems.append(f"integrity check: {after.integrity}")
     if target_ws.current() != head:
-        problems.append(f"the database is at {_text(target_ws.current())}, not {head}")
+        problems.append(f"the database is at {label(target_ws.current())}, not {head}")
     diffs = target_ws.check()
     if len(diffs):
-        problems.append("the models differ from the schema: " + "; ".join(
-            f"{r.change} {r.table} {r.column}".strip() for r in diffs.itertuples()))
+        problems.append("the models differ from the schema: " + diff_sentence(diffs))
     kept = []
     for old in backup.fingerprint.tables if backup else ():
         new = after.table(old.table)
@@ -301,7 +329,7 @@ def _verify_after(target_ws: Workspace, backup: _backup.Backup | None, head: str
     return problems, f"integrity ok; at {head}; models match the schema; {rows}"
 
 
-def _restore_and_stop(report: Promotion, target_ws: Workspace, existed: bool, step: str, exc: Exception) -> None:
+def _restore_and_stop(report: Promotion, target_ws: Promotable, existed: bool, step: str, exc: Exception) -> NoReturn:
     what = exc.what if isinstance(exc, MigratorError) else f"{type(exc).__name__}: {exc}"
     fix = exc.fix if isinstance(exc, MigratorError) else "Read the error, fix the revision, promote again."
     report.steps.append(Step(step, "failed", what))
@@ -329,21 +357,19 @@ def _restore_and_stop(report: Promotion, target_ws: Workspace, existed: bool, st
            f"{fix} Try the fix on {report.source} first, then promote again.")
 
 
-def _stop(report: Promotion, step: str, detail: str, what: str, fix: str) -> None:
+def _stop(report: Promotion, step: str, detail: str, what: str, fix: str) -> NoReturn:
     report.steps.append(Step(step, "failed", detail))
     _raise(report, f"Promoting {report.source} to {report.target} stopped at '{step}': {what}", fix)
 
 
-def _raise(report: Promotion, what: str, fix: str) -> None:
-    error = PromotionError(what, fix)
-    error.promotion = report
-    raise error
+def _raise(report: Promotion, what: str, fix: str) -> NoReturn:
+    raise PromotionError(what, fix, promotion=report)
 
 
 # -- alembic.ini's [environments] -----------------------------------------------------
 
 
-def _configured(ws: Workspace) -> dict[str, str]:
+def _configured(ws: Promotable) -> dict[str, str]:
     from alembic.config import Config
 
     parser = Config(ws.ini_path).file_config
@@ -378,9 +404,3 @@ def _valid(name: str) -> str:
             "Use a short lowercase name such as 'dev', 'staging' or 'prod'.",
         )
     return name
-
-
-def _text(current) -> str:
-    if current is None:
-        return "base"
-    return current if isinstance(current, str) else "+".join(current)

@@ -7,6 +7,9 @@ what a learner needs and what keeps notebook outputs deterministic.
 
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
+
 
 class MigratorError(Exception):
     """Base class of every error the kit raises on purpose."""
@@ -53,10 +56,6 @@ class NoChangesError(MigratorError):
     """Autogenerate found no difference between the models and the database."""
 
 
-class PendingChangesError(MigratorError):
-    """The models differ from the database at head: a revision is missing."""
-
-
 class MigrationFailedError(MigratorError):
     """A revision failed while it ran; the transaction was rolled back."""
 
@@ -76,7 +75,9 @@ class AppError(MigratorError):
 class DestructiveChangeError(MigratorError):
     """A revision would delete data and nobody said that was intended; nothing ran."""
 
-    findings: tuple = ()
+    def __init__(self, what: str, fix: str, findings: tuple = ()) -> None:
+        super().__init__(what, fix)
+        self.findings = findings  # the linter's Findings that were refused
 
 
 class BackupError(MigratorError):
@@ -90,4 +91,17 @@ class UnknownEnvironmentError(MigratorError):
 class PromotionError(MigratorError):
     """Promoting the revisions to another environment stopped; the report says where."""
 
-    promotion: object = None
+    def __init__(self, what: str, fix: str, promotion: object = None) -> None:
+        super().__init__(what, fix)
+        self.promotion = promotion  # the Promotion report, up to the step that failed
+
+
+def revision_frame(exc: BaseException) -> traceback.FrameSummary | None:
+    """The innermost traceback frame that runs a file in a ``versions/`` folder, if any.
+
+    Tells a failure *in a revision file* (a learner's code) from a bug elsewhere.
+    """
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if Path(frame.filename).parent.name == "versions":
+            return frame
+    return None

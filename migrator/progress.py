@@ -10,10 +10,10 @@ deterministic.  Three ways in:
     as the ``progress=`` callback of :meth:`sqlite3.Connection.backup`.
 ``track(iterable)``
     Wrap the rows of a data migration done in Python.
-``watch(ws)``
-    A bar for SQL the workspace runs itself (``ws.upgrade()`` rewriting a big table):
-    sqlite3's ``set_progress_handler`` counts the virtual-machine steps on the
-    workspace's connections, turned into rows with an estimate from the row count.
+``watch(ws)`` (or ``watch(url)``)
+    A bar for SQL run on one database (``ws.upgrade()`` rewriting a big table):
+    sqlite3's ``set_progress_handler`` counts the virtual-machine steps on every
+    connection to that database, turned into rows with an estimate from the row count.
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 from tqdm.auto import tqdm
 
-if TYPE_CHECKING:
-    from .workspace import Workspace
+from . import schema
 
 #: How many SQLite virtual-machine instructions pass between two progress callbacks.
 EVERY = 1000
@@ -117,22 +117,25 @@ def instructions_per_row(columns: int) -> int:
 
 @contextmanager
 def watch(
-    ws: Workspace,
+    database: str | Any,
     table: str | None = None,
     *,
     rows: int | None = None,
     desc: str = "migrating",
     file=None,
 ) -> Iterator[Progress]:
-    """Show a bar while ``ws`` runs SQL over many rows, e.g. ``with watch(ws, "books"): ws.upgrade()``.
+    """Show a bar while SQL runs over many rows, e.g. ``with watch(ws, "books"): ws.upgrade()``.
 
+    ``database`` is a URL, or anything with a ``url`` (a Workspace or Project).
     The bar counts rows of ``table`` (every table when None; ``rows`` overrides the
     count): each SQLite progress callback on a connection to the workspace database
     adds ``EVERY / instructions_per_row`` rows.  It is an estimate, so the bar waits
     just short of the end until the block finishes, then fills.
     """
-    total, columns = _size(ws, table) if rows is None else (rows, _size(ws, table)[1])
-    database = _database(ws.url)
+    url = getattr(database, "url", database)
+    total, columns = _size(url, table)
+    total = total if rows is None else rows
+    database = _database(url)
     step = EVERY / instructions_per_row(columns)
     done = {"rows": 0.0}
 
@@ -154,10 +157,14 @@ def watch(
             event.remove(Engine, "engine_connect", on_connect)
 
 
-def _size(ws: Workspace, table: str | None) -> tuple[int, int]:
+def _size(url: str, table: str | None) -> tuple[int, int]:
     """(rows, columns) of ``table``, or the sum of rows and the widest table over all tables."""
-    found = ws.tables()
-    found = found[found["table"] != "alembic_version"]
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        found = schema.tables(engine)
+    finally:
+        engine.dispose()
+    found = found[found["table"] != schema.VERSION_TABLE]
     if table is not None:
         found = found[found["table"] == table]
     if found.empty:

@@ -12,8 +12,6 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
-
 
 @dataclass(frozen=True)
 class Revision:
@@ -80,18 +78,8 @@ class Move:
     steps: tuple[tuple[str, str], ...]  # (revision id, message), in the order applied
     backup: object = field(default=None, compare=False)  # the Backup made first, if asked for
 
-    @classmethod
-    def between(cls, verb: str, scripts: ScriptDirectory, before, after, backup=None) -> Move:
-        if verb == "stamp":
-            return cls(verb, before, after, ())
-        upper, lower = (after, before) if verb == "upgrade" else (before, after)
-        walked = list(scripts.iterate_revisions(_as_arg(upper), _as_arg(lower)))
-        if verb == "upgrade":
-            walked.reverse()
-        return cls(verb, before, after, tuple((s.revision, s.doc) for s in walked), backup)
-
     def __str__(self) -> str:
-        start, end = _label(self.before), _label(self.after)
+        start, end = label(self.before), label(self.after)
         if self.verb == "stamp":
             return f"stamped {start} -> {end} (no revision ran)"
         if not self.steps:
@@ -104,21 +92,23 @@ class Move:
     def _repr_markdown_(self) -> str:
         if self.verb == "stamp" or not self.steps:
             return str(self)
-        lines = [f"**{self.verb}** `{_label(self.before)}` → `{_label(self.after)}`", ""]
+        lines = [f"**{self.verb}** `{label(self.before)}` → `{label(self.after)}`", ""]
         lines += [f"- `{rev}` {message}" for rev, message in self.steps]
         if self.backup is not None:
             lines += ["", f"(backed up first: `{self.backup.file}`, verified)"]
         return "\n".join(lines)
 
 
-def _label(heads) -> str:
-    if heads is None:
+def as_current(heads) -> str | tuple[str, ...] | None:
+    """Alembic's tuple of current heads as ``current()`` returns it: None, one id, or a sorted tuple."""
+    return heads[0] if len(heads) == 1 else (tuple(sorted(heads)) or None)
+
+
+def label(current) -> str:
+    """Where a database is, in a few characters: 'base', '0003' or '0005+0006'."""
+    if not current:
         return "base"
-    return heads if isinstance(heads, str) else "+".join(heads)
-
-
-def _as_arg(heads):
-    return heads if heads is not None else "base"
+    return current if isinstance(current, str) else "+".join(sorted(current))
 
 
 def _function_body(source: str, name: str) -> str:

@@ -7,10 +7,9 @@ unchanged rather than being hidden behind a vague message.
 
 from __future__ import annotations
 
-import traceback
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import sqlalchemy as sa
 from alembic.script import revision as rev
@@ -26,16 +25,24 @@ from .errors import (
     RevisionError,
     ScriptLocationError,
     UnknownRevisionError,
+    revision_frame,
 )
-
-if TYPE_CHECKING:
-    from .workspace import Workspace
 
 ROLLED_BACK = "Nothing was changed: the whole command was rolled back."
 
 
+class Project(Protocol):
+    """What a translation asks of the project whose command failed (``migrator.Project`` has it)."""
+
+    def heads(self) -> list[str]: ...
+    def current(self) -> str | tuple[str, ...] | None: ...
+    def current_heads(self) -> set[str]: ...
+    def option(self, name: str) -> str | None: ...
+    def revision_ids(self) -> list[str]: ...
+
+
 @contextmanager
-def translated(ws: Workspace):
+def translated(ws: Project):
     """Run a block; re-raise known failures as MigratorErrors (with no chained noise)."""
     try:
         yield
@@ -46,12 +53,12 @@ def translated(ws: Workspace):
     except (sa.exc.DBAPIError, NotImplementedError) as exc:
         raise _migration_error(ws, exc) from None
     except Exception as exc:
-        if _revision_frame(exc) is None:  # not raised by a revision: a bug to see as is
+        if revision_frame(exc) is None:  # not raised by a revision: a bug to see as is
             raise
         raise _migration_error(ws, exc) from None
 
 
-def _command_error(ws: Workspace, exc: CommandError) -> MigratorError:
+def _command_error(ws: Project, exc: CommandError) -> MigratorError:
     cause, message = exc.__cause__, str(exc)
     if isinstance(cause, rev.MultipleHeads) or "Multiple head" in message:
         return MultipleHeadsError(
@@ -75,7 +82,7 @@ def _command_error(ws: Workspace, exc: CommandError) -> MigratorError:
         )
     if "Path doesn't exist" in message:
         return ScriptLocationError(
-            f"alembic.ini says script_location = {ws._ini_option('script_location')}, "
+            f"alembic.ini says script_location = {ws.option('script_location')}, "
             "but that folder does not exist.",
             "Point script_location at the folder holding env.py and versions/ (ours: migrations).",
         )
@@ -89,27 +96,26 @@ def _command_error(ws: Workspace, exc: CommandError) -> MigratorError:
     return MigratorError(message, "Read the message above; ws.history() shows the revisions.")
 
 
-def _unknown_revision(ws: Workspace, argument: str) -> UnknownRevisionError:
-    stored = ws.version_table()["version_num"].tolist()
-    if argument in stored:
+def _unknown_revision(ws: Project, argument: str) -> UnknownRevisionError:
+    if argument in ws.current_heads():
         return UnknownRevisionError(
             f"The database is stamped with revision {argument!r}, but no file in versions/ has "
             "that id (was it deleted or renamed?).",
             f"Restore the revision file, or if the schema really matches another revision, "
-            f"ws.stamp('<that id>'). Known revisions: {_known(ws)}.",
+            f"ws.stamp('<that id>'). Known revisions: {known_revisions(ws)}.",
         )
     return UnknownRevisionError(
         f"There is no revision {argument!r}.",
-        f"Use one of the known ids ({_known(ws)}), 'head', 'base', or a relative step like '-1'.",
+        f"Use one of the known ids ({known_revisions(ws)}), 'head', 'base', or a relative step like '-1'.",
     )
 
 
-def _known(ws: Workspace) -> str:
-    ids = sorted(s.revision for s in ws.script_directory().walk_revisions())
-    return ", ".join(ids) or "none yet"
+def known_revisions(ws: Project) -> str:
+    """The revision ids as a phrase for an error message: '0001, 0002' or 'none yet'."""
+    return ", ".join(ws.revision_ids()) or "none yet"
 
 
-def _migration_error(ws: Workspace, exc: Exception) -> MigratorError:
+def _migration_error(ws: Project, exc: Exception) -> MigratorError:
     detail = str(getattr(exc, "orig", exc)).split("\n")[0]
     where = _failing_revision(exc)
     if "NOT NULL" in detail:
@@ -141,15 +147,7 @@ def _migration_error(ws: Workspace, exc: Exception) -> MigratorError:
 
 def _failing_revision(exc: Exception) -> str:
     """'Revision file 0003_x.py, line 21', found in the traceback, or a general phrase."""
-    frame = _revision_frame(exc)
+    frame = revision_frame(exc)
     if frame is None:
         return "The migration"
     return f"Revision file {Path(frame.filename).name}, line {frame.lineno}"
-
-
-def _revision_frame(exc: Exception):
-    """The innermost traceback frame that runs a file in a versions/ folder, if any."""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if Path(frame.filename).parent.name == "versions":
-            return frame
-    return None

@@ -9,8 +9,10 @@ refreshes the panels: the ER diagram of the schema, the ``alembic_version`` row,
 rows of a table you pick, and the source of the selected revision.
 
 A move that would delete data (a downgrade that drops a column holding values,
-say: ``migrator.lint`` judges each step against the data) waits for a confirmation;
-a confirmed upgrade passes the findings to ``ws.upgrade(acknowledge=...)``.  Errors
+say) waits for a confirmation: ``ws.plan(verb, target)`` lints each step against the
+data, and its ``dangers`` are what the box lists.  A step the linter cannot read is
+a danger too (planning fails closed).  A confirmed upgrade passes the findings to
+``ws.upgrade(acknowledge=...)``.  Errors
 are shown inside the widget as the kit's two lines, what happened and how to fix it,
 and the database is left as it was: every Workspace verb runs in one transaction.
 
@@ -27,9 +29,10 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import ipywidgets as widgets
 import pandas as pd
@@ -37,17 +40,35 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from . import diagrams, lint
+from . import diagrams
 from .errors import MigratorError
-from .inspect import VERSION_TABLE
-from .results import Move
-
-if TYPE_CHECKING:
-    from alembic.script import Script
-
-    from .workspace import Workspace
+from .plan import Danger, Plan
+from .results import Move, label
+from .schema import VERSION_TABLE
 
 BASE = "base"
+#: The status line's colour per outcome (the only styling in Python: everything else is ipywidgets layout).
+COLORS = {"moved": "#1b5e20", "unchanged": "#37474f", "confirm": "#e65100", "cancelled": "#37474f", "error": "#b71c1c"}
+
+
+class Explorable(Protocol):
+    """What the explorer uses: the verbs of ``migrator.Workspace`` (typed here, so nothing imports upward)."""
+
+    name: str
+
+    def current(self) -> str | tuple[str, ...] | None: ...
+    def current_heads(self) -> set[str]: ...
+    def revisions(self) -> list: ...
+    def heads(self) -> list[str]: ...
+    def script_directory(self): ...
+    def plan(self, verb: str, target: str, acknowledge=()) -> Plan: ...
+    def upgrade(self, target: str = "head", *, acknowledge=(), backup=False) -> Move: ...
+    def downgrade(self, target: str = "-1") -> Move: ...
+    def version_table(self) -> pd.DataFrame: ...
+    def tables(self) -> pd.DataFrame: ...
+    def rows(self, table: str, limit: int | None = None) -> pd.DataFrame: ...
+    @property
+    def engine(self): ...
 
 
 @dataclass(frozen=True)
@@ -88,7 +109,7 @@ def _handler(method):
 class Explorer(widgets.VBox):
     """An ipywidgets view of a workspace: its revisions, its schema, its data, and buttons to move."""
 
-    def __init__(self, ws: Workspace, *, table: str | None = None, limit: int = 10) -> None:
+    def __init__(self, ws: Explorable, *, table: str | None = None, limit: int = 10) -> None:
         self.ws = ws
         self.limit = limit
         self.pending: tuple[str, str] | None = None  # (verb, target) waiting for confirmation
@@ -173,7 +194,7 @@ class Explorer(widgets.VBox):
         self.refresh(select=self._current_value(), table=table)
 
     def __repr__(self) -> str:
-        return f"Explorer({self.ws.name!r}, at {_label(self.ws.current())})"
+        return f"Explorer({self.ws.name!r}, at {label(self.ws.current())})"
 
     # -- the buttons ------------------------------------------------------------------
 
@@ -244,13 +265,10 @@ class Explorer(widgets.VBox):
 
     def refresh(self, *, select: str | None = None, table: str | None = None) -> None:
         """Re-read the workspace and redraw every panel (after each move, or by hand)."""
-        scripts = self.ws.script_directory()
-        current = _heads(self.ws.current())
-        walked = list(scripts.walk_revisions())
-        walked.reverse()
-        heads = set(scripts.get_heads())
+        current = self.ws.current_heads()
+        heads = set(self.ws.heads())
         options = [(_entry(BASE, "the empty database", not current), BASE)]
-        for script in walked:
+        for script in self.ws.revisions():
             tags = [t for t, on in (("current", script.revision in current), ("head", script.revision in heads)) if on]
             if script.is_merge_point:
                 tags.append("merge")
@@ -278,7 +296,7 @@ class Explorer(widgets.VBox):
     # -- plumbing ---------------------------------------------------------------------------
 
     def _request(self, verb: str, target: str) -> Outcome:
-        dangers = destructive_steps(self.ws, verb, target)
+        dangers = self.ws.plan(verb, target).dangers
         if dangers:
             self._set_pending((verb, target), dangers)
             listed = "\n".join(f"- {danger}" for danger in dangers)
@@ -313,9 +331,6 @@ class Explorer(widgets.VBox):
 
     def _show(self, outcome: Outcome) -> Outcome:
         self.last = outcome
-        colors = {
-            "moved": "#1b5e20", "unchanged": "#37474f", "confirm": "#e65100", "cancelled": "#37474f", "error": "#b71c1c",
-        }
         text = outcome.text
         if outcome.kind == "confirm":  # the details are in the confirmation box just above
             text = "Nothing has run yet: confirm or cancel above."
@@ -324,7 +339,7 @@ class Explorer(widgets.VBox):
         role = "alert" if outcome.kind == "error" else "status"
         self.status.value = (
             f"<div role='{role}' class='migrator-outcome migrator-outcome-{outcome.kind}' "
-            f"style='color:{colors[outcome.kind]};border-left:4px solid {colors[outcome.kind]};"
+            f"style='color:{COLORS[outcome.kind]};border-left:4px solid {COLORS[outcome.kind]};"
             f"padding:2px 8px;margin:4px 0;line-height:1.5'>{body}</div>"
         )
         return outcome
@@ -354,7 +369,7 @@ class Explorer(widgets.VBox):
             button.disabled = busy
 
     def _current_value(self) -> str:
-        current = _heads(self.ws.current())
+        current = self.ws.current_heads()
         return sorted(current)[-1] if current else BASE
 
     def _on_select(self, revision: str | None) -> None:
@@ -395,78 +410,6 @@ class Explorer(widgets.VBox):
         self.rows_output.outputs = (_frame_output(self.ws.rows(table, limit=self.limit), empty="no rows"),)
 
 
-# -- what a move would do ---------------------------------------------------------------------
-
-
-def planned_steps(ws: Workspace, verb: str, target: str) -> list[tuple[Script, str]]:
-    """The revisions ``ws.<verb>(target)`` would run, in order, as (script, "upgrade"/"downgrade").
-
-    Uses the same resolution as Alembic's ``command.upgrade``/``downgrade``; an empty
-    list when the target cannot be resolved (the move itself then reports why).
-    """
-    scripts = ws.script_directory()
-    current = tuple(sorted(_heads(ws.current())))
-    try:
-        if verb == "upgrade":
-            steps = scripts._upgrade_revs(target, current)
-        elif verb == "downgrade":
-            steps = scripts._downgrade_revs(target, current or None)
-        else:
-            return []
-    except Exception:
-        return []
-    return [(step.revision, verb) for step in steps]
-
-
-@dataclass(frozen=True)
-class Danger:
-    """One step of a move that deletes data: which revision, which direction, what it deletes."""
-
-    revision: str
-    direction: str
-    text: str  # "drops column books.slug"
-    key: str | None = None  # the linter's acknowledge key ('0005:drop-column'), for upgrades
-
-    def __str__(self) -> str:
-        return f"{self.revision} {self.direction}: {self.text}"
-
-
-def destructive_steps(ws: Workspace, verb: str, target: str) -> list[Danger]:
-    """The steps of ``ws.<verb>(target)`` that delete data: a move with any needs a confirmation.
-
-    Asks ``migrator.lint``, which judges each step against the data: dropping a column
-    that holds values is destructive, dropping an empty one is not.
-    """
-    found = []
-    for script, direction in planned_steps(ws, verb, target):
-        found += _dangers(ws, script, direction)
-    return found
-
-
-_PHRASES = {
-    "drop-table": "drops table {where}",
-    "drop-column": "drops column {where}",
-    "probable-rename": "drops {where} (probably a rename: the values would be deleted, not moved)",
-    "type-narrowing": "narrows the type of {where} (values here do not fit)",
-}
-
-
-def _dangers(ws: Workspace, script: Script, direction: str) -> list[Danger]:
-    try:
-        findings = lint.destructive_findings(ws, script.revision, direction)
-    except Exception as exc:  # a revision the linter cannot read: ask rather than guess
-        return [Danger(script.revision, direction, f"could not be checked for data loss ({exc})")]
-    return [
-        Danger(
-            script.revision,
-            direction,
-            _PHRASES.get(f.code, f.code + " {where}").format(where=f.where),
-            f.key if direction == "upgrade" else None,
-        )
-        for f in findings
-    ]
-
-
 # -- small helpers ------------------------------------------------------------------------------
 
 
@@ -499,19 +442,8 @@ def _widest(tables: pd.DataFrame) -> str | None:
     return tables.sort_values(["columns", "table"], ascending=[False, True])["table"].iloc[0]
 
 
-def _heads(current) -> set[str]:
-    if current is None:
-        return set()
-    return set(current) if isinstance(current, tuple) else {current}
-
-
-def _label(current) -> str:
-    heads = _heads(current)
-    return "+".join(sorted(heads)) if heads else BASE
-
-
 def _describe(move: Move, target: str) -> str:
-    start, end = _label(move.before), _label(move.after)
+    start, end = label(move.before), label(move.after)
     if not move.steps:
         text = f"{move.verb} {target}: nothing to do, the database is already at {end}."
         if move.verb == "upgrade" and target not in (end, "head", "heads"):
@@ -548,8 +480,6 @@ def _error_html(exc: Exception) -> str:
 
 def _inline_markdown(line: str) -> str:
     """The status line's tiny Markdown: **bold**, `code`, '- ' items; everything else escaped."""
-    import re
-
     text = html.escape(line)
     text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
     text = re.sub(r"`(.+?)`", r"<code>\1</code>", text)

@@ -100,7 +100,7 @@ def test_revision_graph_shows_a_branch_and_its_merge(authors_ws):
     graph = ws.revision_graph().source
     assert '    r0004["0004: join left and right ◀ current"]' in graph
     assert graph.endswith("    class r0004 current")
-    assert revision_graph(ws.script_directory()).source.endswith("    class base current")
+    assert revision_graph(ws.revisions()).source.endswith("    class base current")
 
 
 def test_every_label_is_quoted_safely(authors_ws):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from conftest import dump, write_revision_body
 from migrator import DestructiveChangeError, MigrationFailedError, Workspace
-from migrator.lint import CODES, Findings, _narrowing, lint_ops, record_operations
+from migrator.lint import CODES, Findings, lint_ops, narrowing, record_operations
 
 
 @pytest.fixture
@@ -194,7 +194,7 @@ def test_integer_to_small_integer_with_a_large_value(shop):
     (sa.Date(), sa.DateTime(), False),
 ])
 def test_which_type_changes_narrow(old, new, narrows):
-    assert (_narrowing(old, new) is not None) == narrows
+    assert (narrowing(old, new) is not None) == narrows
 
 
 # -- unique-on-duplicates -------------------------------------------------------------------------
@@ -354,7 +354,10 @@ def test_lint_ops_without_a_database_has_no_data_findings():
 
 
 def test_destructive_reads_either_direction_against_the_data_now(shop):
-    from migrator.lint import destructive_findings as destructive
+    from migrator.lint import lint_script
+
+    def destructive(ws, revision, direction):
+        return lint_script(ws.script_directory().get_revision(revision), ws.url, direction=direction).destructive
 
     assert destructive(shop, "0002", "upgrade") == ()
     [finding] = destructive(shop, "0002", "downgrade")  # would drop published_year and its 3 values

@@ -96,7 +96,7 @@ def test_quiet_draws_nothing_but_still_counts(monkeypatch):
 
 @pytest.mark.parametrize("large", [True, False])
 def test_upgrades_of_large_databases_show_a_bar_by_themselves(loud, bookshop, capsys, monkeypatch, large):
-    import migrator.workspace
+    import migrator.project
 
     bookshop.upgrade("0003")
     with bookshop.engine.begin() as connection:
@@ -106,7 +106,7 @@ def test_upgrades_of_large_databases_show_a_bar_by_themselves(loud, bookshop, ca
             "INSERT INTO books (title, author_id) SELECT 'Book ' || i, 1 FROM n"
         )
     size = bookshop.database_path.stat().st_size
-    monkeypatch.setattr(migrator.workspace, "LARGE_DATABASE", size if large else size + 1)
+    monkeypatch.setattr(migrator.project, "LARGE_DATABASE", size if large else size + 1)
     bookshop.upgrade()
     shown = capsys.readouterr().err
     assert ("upgrade head: 100%" in shown and "3001/3001" in shown) is large  # books + the author

@@ -10,7 +10,8 @@ import ipywidgets as widgets
 import pytest
 from conftest import dump, write_revision_body
 
-from migrator.widgets import Explorer, Outcome, destructive_steps, planned_steps
+from migrator import RevisionError
+from migrator.widgets import Explorer, Outcome
 
 
 @pytest.fixture
@@ -100,9 +101,9 @@ def test_a_step_the_linter_cannot_check_asks_first(bookshop, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("linter bug")
 
-    monkeypatch.setattr(migrator.lint, "destructive_findings", broken)
     bookshop.upgrade("0002")
     explorer = bookshop.explorer()
+    monkeypatch.setattr(migrator.lint, "lint_script", broken)
     before = dump(bookshop)
     outcome = explorer.downgrade_one()
     assert outcome.kind == "confirm"
@@ -265,16 +266,21 @@ def test_limit_caps_the_preview(bookshop):
     assert "Book 2" in output_text(explorer.rows_output) and "Book 3" not in output_text(explorer.rows_output)
 
 
-def test_planned_steps_follow_alembic(explorer, bookshop):
-    assert [(s.revision, d) for s, d in planned_steps(bookshop, "downgrade", "0002")] == [
-        ("0004", "downgrade"),
-        ("0003", "downgrade"),
-    ]
-    assert planned_steps(bookshop, "upgrade", "+1") == []  # unresolvable: the move will say why
-    assert [str(d) for d in destructive_steps(bookshop, "downgrade", "0003")] == [
+def test_plans_follow_alembic(explorer, bookshop):
+    assert bookshop.plan("downgrade", "0002").revisions == ["0004", "0003"]
+    with pytest.raises(RevisionError):  # unresolvable: planning says why, as the move would
+        bookshop.plan("upgrade", "+1")
+    assert [str(d) for d in bookshop.plan("downgrade", "0003").dangers] == [
         "0004 downgrade: drops column books.slug"
     ]
-    assert destructive_steps(bookshop, "upgrade", "head") == []
+    assert bookshop.plan("upgrade", "head").dangers == []
+
+
+def test_an_unresolvable_move_is_refused_before_anything_runs(explorer, bookshop):
+    before = dump(bookshop)
+    outcome = explorer.upgrade_one()  # at head: there is no +1
+    assert outcome.kind == "error" and outcome.text.startswith("RevisionError: ")
+    assert dump(bookshop) == before
 
 
 def test_outcome_renders_as_markdown():

@@ -5,8 +5,8 @@ defines ``EXERCISE``) and works in its own workspace, prepared to a known state,
 it never depends on which cells of the notebook the learner ran before.
 
 The committed notebooks show the *unsolved* state: ``check()`` reports "Not yet"
-and the solution is folded away until the learner opens it.  ``tests/test_exercises.py``
-proves, for every exercise, that the check fails on the prepared state and passes
+and the solution is folded away until the learner opens it.  ``tests/test_exercise_nbNN.py``
+prove, for every exercise, that the check fails on the prepared state and passes
 once the solution has run.
 """
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import MigratorError
+from ..schema import diff_sentence
 from ..workspace import Workspace
 
 
@@ -117,6 +118,12 @@ def assert_new_head_applied(ws: Workspace, previous: str, make_it: str) -> str:
         "Apply it with ws_ex.upgrade()."
     )
     return head
+
+
+def assert_models_match(ws: Workspace, message: str, after: str = "") -> None:
+    """Check step 6 of a task: autogenerate finds nothing left to do (else ``message`` + the differences)."""
+    diffs = ws.check()
+    assert diffs.empty, message + diff_sentence(diffs) + after
 
 
 @contextmanager

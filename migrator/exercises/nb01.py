@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..workspace import EMPTY_MODELS, Workspace
-from . import Exercise, assert_new_head_applied
+from ..scaffold import starter_models
+from ..workspace import Workspace
+from . import Exercise, assert_models_match, assert_new_head_applied
 
 #: The models at the end of notebook 01: the starter file plus authors and books.
 AUTHORS_AND_BOOKS = '''
@@ -24,7 +25,7 @@ class Book(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"))
     author: Mapped[Author] = relationship(back_populates="books")
 '''
-MODELS = EMPTY_MODELS + AUTHORS_AND_BOOKS
+MODELS = starter_models() + AUTHORS_AND_BOOKS
 
 TASK = """\
 The bookshop wants to record publishers. The exercise workspace is where this notebook
@@ -86,11 +87,9 @@ def check(ws: Workspace) -> str:
         f"The publishers table has the columns {columns}, but not {missing}. Add them to the "
         "model, save, autogenerate another revision and upgrade."
     )
-    diffs = ws.check()
-    assert diffs.empty, (
-        "The models and the database still differ (ws_ex.check() lists: "
-        + "; ".join(f"{r.change} {r.table} {r.column}".strip() for r in diffs.itertuples())
-        + "). Autogenerate a revision for that and upgrade."
+    assert_models_match(
+        ws, "The models and the database still differ (ws_ex.check() lists: ",
+        "). Autogenerate a revision for that and upgrade.",
     )
     return (
         f"publishers ({', '.join(columns)}) exists in the database, alembic_version is at "

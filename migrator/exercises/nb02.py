@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..workspace import Workspace
-from . import Exercise, assert_new_head_applied
+from . import Exercise, assert_models_match, assert_new_head_applied
 from .nb01 import MODELS as MODELS_0001
 
 #: The line notebook 02 adds to Book, and the models once it is there.
@@ -85,11 +85,9 @@ def check(ws: Workspace) -> str:
     assert db_columns.loc["pages", "type"] == "INTEGER", (
         f"books.pages is {db_columns.loc['pages', 'type']} in the database, not INTEGER."
     )
-    diffs = ws.check()
-    assert diffs.empty, (
-        "The models and the database still differ (ws_ex.check() lists: "
-        + "; ".join(f"{r.change} {r.table} {r.column}".strip() for r in diffs.itertuples())
-        + "). Autogenerate a revision for that and upgrade."
+    assert_models_match(
+        ws, "The models and the database still differ (ws_ex.check() lists: ",
+        "). Autogenerate a revision for that and upgrade.",
     )
     books = ws.rows("books")
     kept = [title for title, _, _ in BOOKS if title in set(books["title"])]

@@ -16,7 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..workspace import Workspace
-from . import Exercise, downgraded_copy
+from . import Exercise, assert_models_match, downgraded_copy
 
 BOOKS = [
     ("The Dispossessed", "Ursula Le Guin", 1974),
@@ -136,11 +136,7 @@ def check(ws: Workspace) -> str:
         "batch_op.create_unique_constraint('uq_books_slug', ['slug'])."
     )
     _same_books(ws, "After the upgrade")
-    diffs = ws.check()
-    assert diffs.empty, (
-        "The database differs from models.py after the upgrade (ws_ex.check() shows how): "
-        + "; ".join(f"{d.change} {d.table} {d.column} {d.detail}".strip() for d in diffs.itertuples())
-    )
+    assert_models_match(ws, "The database differs from models.py after the upgrade (ws_ex.check() shows how): ")
     _check_downgrade(ws)
     return (
         "0005 applies on SQLite: titles are VARCHAR(300), slugs are unique, all "

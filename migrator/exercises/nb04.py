@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 from ..workspace import Workspace
-from . import Exercise, downgraded_copy
+from . import Exercise, assert_models_match, downgraded_copy
 
 BOOKS = [
     ("The Dispossessed", "Ursula Le Guin", 1974),
@@ -100,11 +100,7 @@ def check(ws: Workspace) -> str:
     assert OLD not in ws.columns("books")["column"].tolist(), (
         f"After the upgrade books still has {OLD}: rename it, do not keep both."
     )
-    diffs = ws.check()
-    assert diffs.empty, (
-        "The database differs from models.py after the upgrade (ws_ex.check() shows how): "
-        + "; ".join(f"{d.change} {d.table} {d.column} {d.detail}".strip() for d in diffs.itertuples())
-    )
+    assert_models_match(ws, "The database differs from models.py after the upgrade (ws_ex.check() shows how): ")
     _check_downgrade(ws)
     return (
         f"{OLD} is now {NEW}, and all {len(YEARS)} years are still there; the downgrade "

@@ -44,7 +44,7 @@ def prepare(ws) -> None:
 
 
 def check(ws) -> str:
-    scripts = {script.revision: script for script in ws.script_directory().walk_revisions()}
+    scripts = {script.revision: script for script in ws.revisions()}
     for rev, what in ((MINE, "yours: pages on books"), (THEIRS, "your teammate's: birth_year on authors")):
         if rev not in scripts:
             raise AssertionError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..backup import fingerprint
 from ..workspace import Workspace
-from . import Exercise
+from . import Exercise, assert_models_match
 
 YEAR = "    published_year: Mapped[int | None]"  # followed by a comment in the bookshop's models.py
 ISBN = "    isbn: Mapped[str | None] = mapped_column(String(13))"
@@ -82,11 +82,7 @@ def check(ws: Workspace) -> str:
     assert saved.integrity == "ok", (
         f"The backup {before['file'].iloc[-1]} does not pass PRAGMA integrity_check ({saved.integrity})."
     )
-    diffs = prod.check()
-    assert diffs.empty, (
-        "prod is at the head but its schema differs from the models: "
-        + "; ".join(f"{r.change} {r.table} {r.column}".strip() for r in diffs.itertuples())
-    )
+    assert_models_match(prod, "prod is at the head but its schema differs from the models: ")
     backup = Workspace.open(ws.path, database=path)
     for table in ("authors", "books"):
         old, new = backup.rows(table), prod.rows(table)

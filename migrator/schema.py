@@ -1,4 +1,4 @@
-"""Look at a database and a versions/ folder, as pandas DataFrames.
+"""Look at a database and its revisions, as pandas DataFrames.
 
 Every frame is sorted so that the same database always gives the same frame:
 notebook outputs stay reproducible and tests can compare frames directly.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
+from alembic.script import Script
 from sqlalchemy.engine import Engine
 
 from .errors import MigratorError
@@ -68,23 +68,22 @@ def version_table(engine: Engine) -> pd.DataFrame:
     return rows(engine, VERSION_TABLE)
 
 
-def versions_frame(scripts: ScriptDirectory) -> pd.DataFrame:
-    """The revision files: file, revision, down_revision, message; oldest first."""
+def versions_frame(revisions: list[Script], versions: str) -> pd.DataFrame:
+    """The revision files (given oldest first): file, revision, down_revision, message."""
     records = [
         {
-            "file": _relative(script.path, scripts.versions),
+            "file": _relative(script.path, versions),
             "revision": script.revision,
             "down_revision": _text(script.down_revision),
             "message": script.doc,
         }
-        for script in _oldest_first(scripts)
+        for script in revisions
     ]
     return pd.DataFrame(records, columns=["file", "revision", "down_revision", "message"])
 
 
-def history_frame(scripts: ScriptDirectory, current: set) -> pd.DataFrame:
-    """The revision graph as a table, oldest first, with head and current marked."""
-    heads = set(scripts.get_heads())
+def history_frame(revisions: list[Script], heads: set, current: set) -> pd.DataFrame:
+    """The revision graph as a table (revisions given oldest first), with head and current marked."""
     records = [
         {
             "revision": script.revision,
@@ -93,7 +92,7 @@ def history_frame(scripts: ScriptDirectory, current: set) -> pd.DataFrame:
             "head": script.revision in heads,
             "current": script.revision in current,
         }
-        for script in _oldest_first(scripts)
+        for script in revisions
     ]
     return pd.DataFrame(records, columns=["revision", "down_revision", "message", "head", "current"])
 
@@ -102,6 +101,11 @@ def diffs_frame(diffs: list) -> pd.DataFrame:
     """Autogenerate's raw diff tuples as a readable table: change, table, column, detail."""
     records = [_describe(diff) for diff in _flatten(diffs)]
     return pd.DataFrame(records, columns=["change", "table", "column", "detail"])
+
+
+def diff_sentence(diffs: pd.DataFrame) -> str:
+    """A ``diffs_frame`` as one phrase for a message: 'add_column books.isbn; add_table publishers'."""
+    return "; ".join(f"{d.change} {d.table}.{d.column}" if d.column else f"{d.change} {d.table}" for d in diffs.itertuples())
 
 
 def _describe(diff: tuple) -> dict:
@@ -123,12 +127,6 @@ def _flatten(diffs: list) -> list:
     for diff in diffs:
         flat.extend(diff if isinstance(diff, list) else [diff])
     return flat
-
-
-def _oldest_first(scripts: ScriptDirectory) -> list:
-    walked = list(scripts.walk_revisions())
-    walked.reverse()
-    return walked
 
 
 def _relative(path: str, versions: str) -> str:

@@ -1,0 +1,86 @@
+"""Read a revision's operations without running them: an Alembic ``Operations`` that records.
+
+``upgrade()`` (or ``downgrade()``) runs against an ``Operations`` object in offline
+mode whose ``invoke`` appends each operation to a list instead of executing it
+(``batch_alter_table`` blocks included), so nothing touches a database.  Python code
+in the function does run; ``op.execute`` SQL does not.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+
+from alembic.operations import BatchOperations, Operations
+from alembic.operations import ops as alembic_ops
+from alembic.runtime.migration import MigrationContext
+
+from ..errors import revision_frame
+
+
+def record_operations(module, dialect: str = "sqlite", function: str = "upgrade") -> tuple[list, str | None]:
+    """Run ``module.<function>()`` against an Operations object that records, not executes.
+
+    Returns the operations (``batch_alter_table`` blocks as ``ModifyTableOps``) and,
+    if the function raised part-way, a short description of why (the operations up
+    to that point are still returned).
+    """
+    context = MigrationContext.configure(
+        dialect_name=dialect, opts={"as_sql": True, "output_buffer": io.StringIO()}
+    )
+    recorded: list = []
+    operations = Operations(context)
+    operations.invoke = _recorder(recorded, context)
+    operations.batch_alter_table = _batch_recorder(recorded, context)
+    operations._install_proxy()
+    problem = None
+    try:
+        getattr(module, function)()
+    except Exception as exc:  # a revision that fails is linted as far as it got
+        frame = revision_frame(exc)
+        line = f" (line {frame.lineno})" if frame else ""
+        problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}{line}"
+    finally:
+        operations._remove_proxy()
+    return recorded, problem
+
+
+def flatten(ops) -> Iterator:
+    """The operations one by one, batch blocks opened up."""
+    if ops is None:
+        return
+    items = ops.ops if isinstance(ops, alembic_ops.OpContainer) else ops
+    for op in items:
+        if isinstance(op, alembic_ops.OpContainer):
+            yield from flatten(op)
+        else:
+            yield op
+
+
+def _recorder(recorded: list, context):
+    def invoke(operation):
+        recorded.append(operation)
+        if isinstance(operation, alembic_ops.CreateTableOp):
+            return operation.to_table(context)  # code may use the Table (bulk_insert)
+        return None
+
+    return invoke
+
+
+def _batch_recorder(recorded: list, context):
+    @contextmanager
+    def batch_alter_table(table_name, schema=None, **_options):
+        inner: list = []
+        batch = BatchOperations(context, impl=SimpleNamespace(table_name=table_name, schema=schema))
+        batch.invoke = _recorder(inner, context)
+        yield batch
+        recorded.append(alembic_ops.ModifyTableOps(table_name, inner, schema=schema))
+
+    return batch_alter_table
+
+
+def source_of(script) -> str:
+    return Path(script.path).read_text()

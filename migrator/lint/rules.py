@@ -1,0 +1,351 @@
+"""The linter's rules, as data: each one a function ``rule(op, ctx) -> list[Finding]``.
+
+A rule is registered with ``@rule(codes..., on=(OpType, ...))``: the registry is keyed
+by operation type, and each rule declares the codes it can report with the severity
+they have when data is at stake, so ``CODES`` is derived from the registry, never
+restated.  ``Context`` holds what a rule may ask: the data (``ctx.facts``), the
+revision's other operations, and whether data was changed before an operation.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from alembic.operations import ops as alembic_ops
+
+from .facts import Facts
+from .findings import DESTRUCTIVE, WARNING, WILL_FAIL, Finding, at_stake
+from .types import compatible, narrowing
+
+#: Operations after which the data is no longer what the database holds now.
+DATA_CHANGES = (alembic_ops.ExecuteSQLOp, alembic_ops.BulkInsertOp)
+
+
+@dataclass
+class Context:
+    """One revision's operations and the database they will run on, shared by every rule."""
+
+    facts: Facts
+    ops: list
+    claimed: set[int] = field(default_factory=set)  # ids of created tables / added columns paired as renames
+
+    def __post_init__(self) -> None:
+        self._position = {id(op): index for index, op in enumerate(self.ops)}
+        changes = [index for index, op in enumerate(self.ops) if isinstance(op, DATA_CHANGES)]
+        self._first_change = changes[0] if changes else len(self.ops)
+
+    def data_changed_before(self, op) -> bool:
+        """Did an ``op.execute`` or ``bulk_insert`` run before ``op``? Then the data here no longer tells."""
+        return self._position[id(op)] > self._first_change
+
+    def of_type(self, kind: type) -> list:
+        return [op for op in self.ops if isinstance(op, kind)]
+
+
+@dataclass(frozen=True)
+class Rule:
+    check: Callable[[object, Context], list[Finding]]
+    codes: dict[str, str]  # code -> severity when data is at stake
+    on: tuple[type, ...]
+
+
+REGISTRY: dict[type, list[Rule]] = {}
+
+
+def rule(codes: dict[str, str], *, on: tuple[type, ...]):
+    """Register ``check`` for the operation types ``on``; it reports only the ``codes`` it declares."""
+    def register(check):
+        declared = Rule(check, codes, on)
+        for kind in on:
+            REGISTRY.setdefault(kind, []).append(declared)
+        return check
+
+    return register
+
+
+def rules_for(op) -> list[Rule]:
+    """The rules for an operation, looked up by its type (and the types it derives from)."""
+    return [r for kind in type(op).__mro__ for r in REGISTRY.get(kind, ())]
+
+
+def codes() -> dict[str, str]:
+    """Every code the linter can report, with the severity it has when data is at stake."""
+    found: dict[str, str] = {}
+    for rules in REGISTRY.values():
+        for declared in rules:
+            found.update(declared.codes)
+    return found
+
+
+# -- drops, and drops that look like renames ------------------------------------------------
+
+
+@rule({"drop-table": DESTRUCTIVE, "probable-rename": DESTRUCTIVE}, on=(alembic_ops.DropTableOp,))
+def dropped_table(op, ctx: Context) -> list[Finding]:
+    """A dropped table loses its rows; with a created table of mostly the same columns, it is a rename."""
+    rows = ctx.facts.rows(op.table_name)
+    old_columns = set(ctx.facts.columns(op.table_name)) or _reverse_columns(op)
+    created = [
+        new for new in ctx.of_type(alembic_ops.CreateTableOp)
+        if id(new) not in ctx.claimed and old_columns
+        and len(old_columns & {c.name for c in new.columns if isinstance(c, sa.Column)}) * 2 >= len(old_columns)
+    ]
+    twin = _best_match(op.table_name, created, lambda new: new.table_name)
+    if twin is None:
+        return [_drop_table(op.table_name, rows)]
+    ctx.claimed.add(id(twin))
+    return [_table_rename(op.table_name, twin.table_name, rows)]
+
+
+@rule({"drop-column": DESTRUCTIVE, "probable-rename": DESTRUCTIVE}, on=(alembic_ops.DropColumnOp,))
+def dropped_column(op, ctx: Context) -> list[Finding]:
+    """A dropped column loses its values; with an added column of a compatible type, it is a rename."""
+    table, column = op.table_name, op.column_name
+    values = ctx.facts.count(table, column, "{c} IS NOT NULL")
+    old_type = _column_type(ctx.facts, table, column, op)
+    candidates = [
+        add for add in ctx.of_type(alembic_ops.AddColumnOp)
+        if id(add) not in ctx.claimed and add.table_name == table and compatible(old_type, add.column.type)
+    ]
+    twin = _best_match(column, candidates, lambda add: add.column.name)
+    if twin is None:
+        return [_drop_column(table, column, values)]
+    ctx.claimed.add(id(twin))
+    return [_column_rename(table, column, twin.column, values)]
+
+
+def _drop_table(table: str, rows: int) -> Finding:
+    if rows:
+        what = (f"The revision drops the table `{table}` and the {_n(rows, 'row')} in it. A downgrade "
+                "can recreate the table, but not its rows.")
+    else:
+        what = (f"The revision drops the table `{table}`. It has no rows in this database, but a database "
+                "with data (production) would lose them.")
+    return Finding(
+        "drop-table", at_stake(rows), table, None, what,
+        "If the table was renamed in the models, replace the drop and the create with "
+        f"`op.rename_table('{table}', '<new name>')`. If it really must go, back up first "
+        "(`ws.backup()`) and acknowledge the finding.",
+    )
+
+
+def _table_rename(old: str, new: str, rows: int) -> Finding:
+    return Finding(
+        "probable-rename", at_stake(rows), old, None,
+        f"Was the table `{old}` renamed to `{new}`? The revision drops `{old}` ({_n(rows, 'row')}) and "
+        f"creates `{new}` with mostly the same columns: autogenerate cannot see renames, so the rows "
+        "would be deleted, not moved.",
+        f"If it is a rename, replace the drop_table/create_table pair with `op.rename_table('{old}', "
+        f"'{new}')` (and the reverse in downgrade()). If the tables really are different, acknowledge the drop.",
+    )
+
+
+def _drop_column(table: str, column: str, values: int) -> Finding:
+    if values:
+        what = (f"The revision drops `{table}.{column}`, which holds {_n(values, 'value')} here: "
+                f"{'it is' if values == 1 else 'they are'} deleted, and a downgrade brings the column back empty.")
+    else:
+        what = (f"The revision drops `{table}.{column}`. It holds no values in this database, but a "
+                "database with data (production) would lose them.")
+    return Finding(
+        "drop-column", at_stake(values), table, column, what,
+        "Keep the column while its data is still needed. If it was renamed, rename it instead "
+        f"(`batch_op.alter_column('{column}', new_column_name=...)`). If it really must go, back up "
+        "first (`ws.backup()`) and acknowledge the finding.",
+    )
+
+
+def _column_rename(table: str, old: str, new: sa.Column, values: int) -> Finding:
+    return Finding(
+        "probable-rename", at_stake(values), table, old,
+        f"Was `{old}` renamed to `{new.name}`? The revision drops `{table}.{old}` ({_n(values, 'value')}) "
+        f"and adds `{table}.{new.name}` ({new.type}): autogenerate cannot see renames, so the values "
+        "would be deleted, not moved.",
+        f"If it is a rename, replace the pair with `batch_op.alter_column('{old}', new_column_name="
+        f"'{new.name}')` inside `with op.batch_alter_table('{table}') as batch_op:` (and the reverse in "
+        "downgrade()): the values move with the column. If they really are two different columns, "
+        "acknowledge the drop.",
+    )
+
+
+# -- what the data makes fail ---------------------------------------------------------------
+
+
+@rule({"not-null-no-default": WILL_FAIL}, on=(alembic_ops.AddColumnOp,))
+def not_null_without_default(op, ctx: Context) -> list[Finding]:
+    """A NOT NULL column without a server default has no value for the rows already there."""
+    column = op.column
+    if column.nullable or column.server_default is not None or column.primary_key:
+        return []
+    rows = ctx.facts.rows(op.table_name)
+    if not rows:
+        return []
+    return [Finding(
+        "not-null-no-default", WILL_FAIL, op.table_name, column.name,
+        f"`{op.table_name}` has {_n(rows, 'row')} here, and the new column `{column.name}` is NOT NULL "
+        "without a server default: there is no value to give the rows already there, so the upgrade "
+        "will fail (and be rolled back).",
+        f"Add it in three steps: `add_column(..., nullable=True)`; fill it with `op.execute(UPDATE "
+        f"{op.table_name} SET {column.name} = ...)`; then `alter_column('{column.name}', nullable=False)` "
+        "in batch mode. Or give it a `server_default=` for the existing rows.",
+    )]
+
+
+@rule({"type-narrowing": DESTRUCTIVE}, on=(alembic_ops.AlterColumnOp,))
+def type_narrowing(op, ctx: Context) -> list[Finding]:
+    """A narrower type cuts or refuses the values that do not fit it."""
+    if op.modify_type is None:
+        return []
+    new = sa.types.to_instance(op.modify_type)
+    old = _column_type(ctx.facts, op.table_name, op.column_name, op)
+    if old is None:
+        return []
+    lost = narrowing(old, new)
+    if lost is None:
+        return []
+    where, what_does_not_fit = lost
+    table, column = op.table_name, op.column_name
+    bad = ctx.facts.count(table, column, f"{{c}} IS NOT NULL AND ({where})")
+    if bad:
+        what = (f"`{table}.{column}` changes from {old} to {new}, but {_n(bad, 'value')} here "
+                f"{what_does_not_fit}. SQLite keeps such values as they are (it does not enforce sizes), "
+                "while PostgreSQL refuses the change and MySQL cuts the values.")
+    else:
+        what = (f"`{table}.{column}` changes from {old} to {new}. Every value here fits, but in a "
+                f"database where values {what_does_not_fit} (production), they would be cut or refused.")
+    return [Finding(
+        "type-narrowing", at_stake(bad), table, column, what,
+        "Look at the values that do not fit first; fix them in a data migration before the type change, "
+        "or keep the wider type.",
+    )]
+
+
+@rule({"not-null-on-nulls": WILL_FAIL}, on=(alembic_ops.AlterColumnOp,))
+def not_null_on_nulls(op, ctx: Context) -> list[Finding]:
+    """NOT NULL on a column that still has NULLs fails (unless the revision filled them first)."""
+    if op.modify_nullable is not False or ctx.data_changed_before(op):
+        return []
+    nulls = ctx.facts.count(op.table_name, op.column_name, "{c} IS NULL")
+    if not nulls:
+        return []
+    return [Finding(
+        "not-null-on-nulls", WILL_FAIL, op.table_name, op.column_name,
+        f"`{op.table_name}.{op.column_name}` becomes NOT NULL, but {_n(nulls, 'row')} here "
+        f"{'has' if nulls == 1 else 'have'} no value in it: the upgrade will fail (and be rolled back).",
+        f"Fill those rows first, in the same revision before the change (`op.execute(\"UPDATE "
+        f"{op.table_name} SET {op.column_name} = ... WHERE {op.column_name} IS NULL\")`), or keep the "
+        "column nullable.",
+    )]
+
+
+@rule({"unique-on-duplicates": WILL_FAIL}, on=(alembic_ops.CreateUniqueConstraintOp, alembic_ops.CreateIndexOp))
+def unique_on_duplicates(op, ctx: Context) -> list[Finding]:
+    """A unique constraint or index fails on values that appear more than once."""
+    if ctx.data_changed_before(op):
+        return []
+    if isinstance(op, alembic_ops.CreateIndexOp):
+        columns = [c for c in op.columns if isinstance(c, str)]
+        if not op.unique or len(columns) != len(op.columns):
+            return []
+    else:
+        columns = list(op.columns)
+    table = op.table_name
+    duplicated = ctx.facts.duplicates(table, columns)
+    if not duplicated:
+        return []
+    where = ", ".join(columns)
+    examples = "; ".join(f"{', '.join(repr(v) for v in row[:-1])} ×{row[-1]}" for row in duplicated)
+    return [Finding(
+        "unique-on-duplicates", WILL_FAIL, table, where if len(columns) > 1 else columns[0],
+        f"The revision makes `{table}.{where}` unique, but values here appear more than once "
+        f"({examples}): the upgrade will fail (and be rolled back).",
+        f"Decide what the duplicates mean and resolve them first (look at `ws.rows('{table}')`): merge or "
+        "correct the rows, in the database or in a data migration before the constraint.",
+    )]
+
+
+# -- what stops being enforced --------------------------------------------------------------
+
+_WHAT_IT_GUARDED = {
+    "unique": "duplicates become possible",
+    "foreignkey": "rows may then point at rows that do not exist",
+    "check": "values it refused become possible",
+    "primary": "rows are no longer identified by it",
+}
+_RECREATED_FIX = "Fine if intended (the models no longer declare it); make sure downgrade() creates it again."
+
+
+@rule({"drop-constraint": WARNING}, on=(alembic_ops.DropConstraintOp,))
+def dropped_constraint(op, ctx: Context) -> list[Finding]:
+    """A dropped constraint no longer guards the data (unless the revision creates it again)."""
+    name = str(op.constraint_name)
+    if _recreated(name, ctx):
+        return []
+    kind = op.constraint_type or ""
+    label = {"foreignkey": "foreign key", "primary": "primary key"}.get(kind, kind)
+    return [Finding(
+        "drop-constraint", WARNING, op.table_name, None,
+        f"The revision drops the {label + ' ' if label else ''}constraint `{name}` on `{op.table_name}`: "
+        f"{_WHAT_IT_GUARDED.get(kind, 'what it enforced is no longer checked')}.",
+        _RECREATED_FIX,
+    )]
+
+
+@rule({"drop-index": WARNING}, on=(alembic_ops.DropIndexOp,))
+def dropped_index(op, ctx: Context) -> list[Finding]:
+    """A dropped index slows queries; a unique one also stops guarding against duplicates."""
+    name = str(op.index_name)
+    if _recreated(name, ctx):
+        return []
+    reverse = getattr(op, "_reverse", None)
+    unique = bool(getattr(reverse, "unique", False) or ctx.facts.indexes(op.table_name or "").get(name, {}).get("unique"))
+    return [Finding(
+        "drop-index", WARNING, op.table_name or "", None,
+        f"The revision drops the index `{name}`: queries that used it get slower"
+        f"{'; it was unique, so duplicates become possible' if unique else ''}.",
+        _RECREATED_FIX,
+    )]
+
+
+def _recreated(name: str, ctx: Context) -> bool:
+    """Dropped and created again under the same name in the same revision (a change, not a loss)."""
+    return any(
+        str(getattr(op, "constraint_name", None) or getattr(op, "index_name", None)) == name
+        for op in ctx.of_type((alembic_ops.AddConstraintOp, alembic_ops.CreateIndexOp))
+    )
+
+
+# -- small helpers --------------------------------------------------------------------------
+
+
+def _column_type(facts: Facts, table: str, column: str, op):
+    """The column's current type: from the database, else what the operation says."""
+    found = facts.columns(table).get(column)
+    if found is not None:
+        return found["type"]
+    reverse = getattr(op, "_reverse", None)  # autogenerate keeps the dropped column here
+    if reverse is not None and getattr(reverse, "column", None) is not None:
+        return reverse.column.type
+    existing = getattr(op, "existing_type", None)
+    return sa.types.to_instance(existing) if existing is not None else None
+
+
+def _reverse_columns(op) -> set[str]:
+    reverse = getattr(op, "_reverse", None)
+    if reverse is None:
+        return set()
+    return {c.name for c in reverse.columns if isinstance(c, sa.Column)}
+
+
+def _best_match(name: str, candidates: list, name_of: Callable):
+    """The candidate whose name is most like ``name`` (ties: the later name), or None."""
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (difflib.SequenceMatcher(None, name, name_of(c)).ratio(), name_of(c)))
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -1,0 +1,124 @@
+"""``Plan``: what one move would run, in order, and what the linter says about each step.
+
+``Project.plan("upgrade", "head")`` resolves the target the way ``alembic upgrade``
+does and lints every step in the direction it will run, against the data of the
+database it will run on.  The one object serves every place that must decide before
+a move: the upgrade gate (``Plan.refuse``), the explorer's confirmation
+(``Plan.dangers``) and promotion's review (``Plan.blocking``).
+
+Planning fails closed: a step the linter cannot read becomes a danger the explorer
+asks about and a refusal for the upgrade gate, never a silent "nothing to report".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import lint
+from .errors import DestructiveChangeError, MigratorError
+from .lint import Findings
+
+#: How the explorer words each destructive code, per step.
+PHRASES = {
+    "drop-table": "drops table {where}",
+    "drop-column": "drops column {where}",
+    "probable-rename": "drops {where} (probably a rename: the values would be deleted, not moved)",
+    "type-narrowing": "narrows the type of {where} (values here do not fit)",
+}
+
+
+@dataclass(frozen=True)
+class Danger:
+    """One step of a move that deletes data: which revision, which direction, what it deletes."""
+
+    revision: str
+    direction: str
+    text: str  # "drops column books.slug"
+    key: str | None = None  # the linter's acknowledge key ('0005:drop-column'), for upgrades
+
+    def __str__(self) -> str:
+        return f"{self.revision} {self.direction}: {self.text}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The steps of one move (Alembic ``Script`` objects, in the order they run) and their findings."""
+
+    verb: str  # "upgrade" or "downgrade"
+    target: str
+    steps: tuple  # alembic.script.Script, in order
+    findings: Findings  # every step's findings in its direction; upgrades: acknowledgements applied
+    unchecked: tuple[tuple[str, Exception], ...] = ()  # (revision, why) for steps the linter could not read
+
+    @classmethod
+    def build(cls, verb: str, target: str, steps: Iterable, url: str | None, acknowledge=()) -> Plan:
+        """Lint each step against the database at ``url``; ``acknowledge`` as ``Workspace.upgrade`` takes it."""
+        steps = tuple(steps)
+        found, unchecked = [], []
+        for script in steps:
+            try:
+                found += lint.lint_script(script, url, direction=verb)
+            except Exception as exc:  # noqa: BLE001 - a step nobody could check is a danger, not a pass
+                unchecked.append((script.revision, exc))
+        if verb == "upgrade":
+            accepted = [acknowledge] if isinstance(acknowledge, str) else list(acknowledge)
+            found = lint.acknowledge(found, accepted)
+        return cls(verb, target, steps, Findings(found), tuple(unchecked))
+
+    @property
+    def revisions(self) -> list[str]:
+        return [script.revision for script in self.steps]
+
+    @property
+    def destructive(self) -> Findings:
+        """Findings that lose data and are not acknowledged."""
+        return self.findings.destructive
+
+    @property
+    def blocking(self) -> Findings:
+        """What promotion stops on: unacknowledged data loss, and what the data makes fail."""
+        return Findings(f for f in self.findings if (f.destructive and not f.acknowledged) or f.severity == lint.WILL_FAIL)
+
+    @property
+    def dangers(self) -> list[Danger]:
+        """The steps that need a person's yes before they run (the explorer asks about these)."""
+        found = [
+            Danger(
+                f.revision,
+                self.verb,
+                PHRASES.get(f.code, f.code + " {where}").format(where=f.where),
+                f.key if self.verb == "upgrade" else None,
+            )
+            for f in self.destructive
+        ]
+        found += [Danger(rev, self.verb, f"could not be checked for data loss ({exc})") for rev, exc in self.unchecked]
+        return found
+
+    def refuse(self) -> None:
+        """The upgrade gate: raise unless every step was checked and none deletes data unacknowledged."""
+        if self.unchecked:
+            revision, exc = self.unchecked[0]
+            raise MigratorError(
+                f"The linter could not read revision {revision} ({type(exc).__name__}: {exc}), so the "
+                "upgrade did not start (the database is unchanged).",
+                f"Fix what stops revision {revision} from loading (ws.lint({revision!r}) shows it), then upgrade again.",
+            )
+        refused = self.destructive
+        if not refused:
+            return
+        revisions = sorted({f.revision for f in refused})
+        files = {script.revision: Path(script.path).name for script in self.steps}
+        listed = "; ".join(f"{f.key} `{f.where}`: {f.explanation}" for f in refused)
+        keys = ", ".join(repr(k) for k in dict.fromkeys(f.key for f in refused))
+        markers = " and ".join(dict.fromkeys(
+            f"`# migrator: acknowledge {f.code}` to {files.get(f.revision, f.revision)}" for f in refused
+        ))
+        raise DestructiveChangeError(
+            f"Revision {', '.join(revisions)} would delete data, so the upgrade did not start "
+            f"(the database is unchanged): {listed}",
+            f"{refused[0].fix} To delete the data on purpose, back up first (ws.backup()), then "
+            f"acknowledge: ws.upgrade(acknowledge=[{keys}]), or add the line {markers}.",
+            findings=refused,
+        )

@@ -1,0 +1,230 @@
+"""``Project``: one Alembic project on disk and one database URL.
+
+Everything the workflow verbs share lives here, once: the paths and options of
+``alembic.ini``, the ``Config`` handed to Alembic, the loaded ``ScriptDirectory``
+(kept while the files are unchanged), one transaction per command, the current
+revision and the heads, and ``plan(verb, target)``, which says what a move would run.
+
+This is the only module that iterates revisions and the only one that touches a
+private Alembic API (``ScriptDirectory._upgrade_revs`` / ``_downgrade_revs``, the exact
+resolution ``alembic upgrade`` and ``alembic downgrade`` use, relative steps included).
+Everything below it (lint, schema, diagrams, backup, ...) takes a Project, an Engine,
+a list of revisions or a URL; everything above it uses its public methods.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext, redirect_stdout
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from sqlalchemy.pool import NullPool
+
+from . import progress
+from .database import create_engine
+from .errors import WorkspaceError
+from .plan import Plan
+from .results import Move, as_current
+from .translate import translated
+
+#: From this size on, upgrades and downgrades show a progress bar (they may take seconds).
+LARGE_DATABASE = 16 * 1024 * 1024
+_COMMANDS = {"upgrade": command.upgrade, "downgrade": command.downgrade, "stamp": command.stamp}
+
+
+def sqlite_url(database: str | Path) -> str:
+    """A URL as given, or a path turned into a SQLite URL."""
+    return str(database) if "://" in str(database) else f"sqlite:///{Path(database).resolve()}"
+
+
+class Project:
+    """An Alembic project folder (the one holding ``alembic.ini``) and the database its verbs use."""
+
+    def __init__(self, path: str | Path, *, database: str | Path | None = None) -> None:
+        path = Path(path)
+        if not (path / "alembic.ini").is_file():
+            raise WorkspaceError(
+                f"{path} has no alembic.ini, so it is not an Alembic project.",
+                "Open the folder that holds alembic.ini (the repository root or a workspace).",
+            )
+        self.path = path
+        self.name = path.resolve().name
+        self._scripts: tuple[ScriptDirectory, tuple | None, list[Script]] | None = None
+        self._url = sqlite_url(database) if database is not None else self.option("sqlalchemy.url")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, path={self.path.as_posix()!r})"
+
+    def with_database(self, database: str | Path) -> Project:
+        """The same project (same type, same loaded revisions), pointed at another database."""
+        other = copy.copy(self)
+        other._url = sqlite_url(database)
+        return other
+
+    # -- files and settings -------------------------------------------------------------
+
+    @property
+    def ini_path(self) -> Path:
+        return self.path / "alembic.ini"
+
+    @property
+    def models_path(self) -> Path:
+        return self.path / (self.option("models") or "models.py")
+
+    @property
+    def versions_path(self) -> Path:
+        return Path(self.script_directory().versions)
+
+    @property
+    def url(self) -> str:
+        """The database URL the verbs use."""
+        return self._url
+
+    @property
+    def database_path(self) -> Path:
+        return Path(sa.make_url(self._url).database)
+
+    @property
+    def engine(self) -> sa.Engine:
+        """A fresh engine on the database (transactional SQLite, no pooling)."""
+        return create_engine(self._url, poolclass=NullPool)
+
+    def option(self, name: str) -> str | None:
+        """A setting of alembic.ini's ``[alembic]`` section (``%(here)s`` expanded), or None."""
+        return Config(self.ini_path).get_main_option(name)
+
+    def config(self, output_buffer=None, **attributes) -> Config:
+        """Alembic's Config for this project; ``attributes`` reach env.py (``config.attributes``)."""
+        cfg = Config(
+            self.ini_path,
+            output_buffer=output_buffer,
+            stdout=io.StringIO(),
+            attributes={"configure_logger": False, **attributes},
+        )
+        location = Path(cfg.get_main_option("script_location"))
+        if not location.is_absolute():
+            cfg.set_main_option("script_location", str(self.path / location))
+        return cfg
+
+    # -- the revisions ------------------------------------------------------------------
+
+    def script_directory(self) -> ScriptDirectory:
+        """Alembic's view of migrations/: revisions, heads, the revision map.
+
+        Kept between calls while alembic.ini and the files in versions/ are unchanged
+        (names, sizes, modification times): loading every revision file again on each
+        verb would be most of the verb's time.
+        """
+        cached = self._scripts
+        if cached is not None and cached[1] == self._signature(cached[0].versions):
+            return cached[0]
+        with translated(self):
+            scripts = ScriptDirectory.from_config(self.config())
+            oldest_first = list(scripts.walk_revisions())
+        oldest_first.reverse()
+        self._scripts = (scripts, self._signature(scripts.versions), oldest_first)
+        return scripts
+
+    def revisions(self) -> list[Script]:
+        """Every revision, each after its parents (oldest first; branches and merges included)."""
+        self.script_directory()
+        return list(self._scripts[2])
+
+    def revision_ids(self) -> list[str]:
+        """The ids of every revision file, sorted."""
+        return sorted(script.revision for script in self.revisions())
+
+    def heads(self) -> list[str]:
+        """The newest revision(s) in versions/ (``alembic heads``); two or more means a branch."""
+        return sorted(self.script_directory().get_heads())
+
+    def next_id(self) -> str:
+        """The next readable id: one more than the highest numeric id (0001 in a new project)."""
+        numbers = [int(rev) for rev in self.revision_ids() if rev.isdigit()]
+        return f"{max(numbers, default=0) + 1:04d}"
+
+    def _signature(self, versions: str) -> tuple | None:
+        """What must stay the same for a loaded ScriptDirectory to still be right."""
+        try:
+            files = sorted(
+                (entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
+                for entry in os.scandir(versions)
+                if entry.name.endswith(".py")
+            )
+            return self.ini_path.stat().st_mtime_ns, tuple(files)
+        except OSError:
+            return None
+
+    # -- the database -------------------------------------------------------------------
+
+    def current(self) -> str | tuple[str, ...] | None:
+        """The revision the database is at (``alembic current``); None before the first."""
+        with self.engine.connect() as connection:
+            heads = MigrationContext.configure(connection).get_current_heads()
+        return as_current(heads)
+
+    def current_heads(self) -> set[str]:
+        """The revisions in ``alembic_version``, as a set (empty at base)."""
+        current = self.current()
+        return set(current) if isinstance(current, tuple) else {current} - {None}
+
+    @contextmanager
+    def transaction(self, **attributes) -> Iterator[Config]:
+        """A Config carrying a live connection inside one transaction; errors translated, stdout quiet."""
+        engine = self.engine
+        try:
+            with translated(self), engine.begin() as connection, redirect_stdout(io.StringIO()):
+                yield self.config(connection=connection, **attributes)
+        finally:
+            engine.dispose()
+
+    # -- moves --------------------------------------------------------------------------
+
+    def steps(self, verb: str, target: str) -> list[Script]:
+        """The revisions ``verb`` to ``target`` would run, in order, resolved as Alembic does."""
+        scripts = self.script_directory()
+        current = tuple(sorted(self.current_heads()))
+        with translated(self):
+            if verb == "upgrade":
+                found = scripts._upgrade_revs(target, current)
+            elif verb == "downgrade":
+                found = scripts._downgrade_revs(target, current or None)
+            else:
+                raise ValueError(f"plan() knows 'upgrade' and 'downgrade', not {verb!r}")
+        return [step.revision for step in found]
+
+    def plan(self, verb: str, target: str, acknowledge=()) -> Plan:
+        """What ``verb`` to ``target`` would run, each step linted against this database's data."""
+        return Plan.build(verb, target, self.steps(verb, target), self.url, acknowledge)
+
+    def move(self, verb: str, target: str, backup=None) -> Move:
+        """Run ``alembic upgrade/downgrade/stamp target`` in one transaction and say what it did."""
+        with self._progress(f"{verb} {target}"), self.transaction(target_metadata=None) as cfg:
+            # Read inside the transaction (BEGIN IMMEDIATE): if another process migrated
+            # while we waited for the lock, 'before' is what it left, not what we saw.
+            context = MigrationContext.configure(cfg.attributes["connection"])
+            before = as_current(context.get_current_heads())
+            _COMMANDS[verb](cfg, target)
+            after = as_current(context.get_current_heads())
+        if verb == "stamp":
+            return Move(verb, before, after, ())
+        upper, lower = (after, before) if verb == "upgrade" else (before, after)
+        walked = list(self.script_directory().iterate_revisions(upper or "base", lower or "base"))
+        if verb == "upgrade":
+            walked.reverse()
+        return Move(verb, before, after, tuple((s.revision, s.doc) for s in walked), backup)
+
+    def _progress(self, desc: str):
+        """A progress bar while a move rewrites a large database (none for small ones or in tests)."""
+        path = self.database_path
+        if progress.quiet() or not path.is_file() or path.stat().st_size < LARGE_DATABASE:
+            return nullcontext()
+        return progress.watch(self.url, desc=desc)

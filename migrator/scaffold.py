@@ -1,0 +1,108 @@
+"""Create and reset workspaces: small, complete Alembic projects made from the repository's files.
+
+A workspace is laid out like the repository itself::
+
+    workspaces/<name>/
+        .migrator-workspace    the marker: only folders carrying it are ever deleted by a reset
+        alembic.ini            the repository's, with script_location, models and the URL made local
+        migrations/env.py      a copy of the project's one env.py
+        migrations/script.py.mako
+        migrations/versions/   empty, or the bookshop's reference chain
+        models.py              the file learners edit (steps 1 and 2)
+
+Everything is copied from templates, never written from strings: the starter models
+are ``migrator/templates/models.py.template``, the bookshop's are ``migrator/app/models.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from .errors import WorkspaceError
+
+#: The repository: its alembic.ini, migrations/ and sample app are the templates.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+MARKER = ".migrator-workspace"
+STARTERS = ("empty", "bookshop")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def starter_models() -> str:
+    """The models file a new, empty workspace starts with: just ``Base`` and a naming convention."""
+    return (TEMPLATES / "models.py.template").read_text()
+
+
+def prepare(name: str, root: str | Path, *, reset: bool, starter: str) -> Path:
+    """The folder of workspace ``name`` under ``root``: created if missing, first removed if ``reset``."""
+    path = Path(root) / valid_name(name)
+    if not path.resolve().is_relative_to(Path(root).resolve()):
+        raise WorkspaceError(
+            f"The workspace name {name!r} would place it outside {root}/.",
+            "Use a plain name such as '02_change_the_model'.",
+        )
+    if reset:
+        remove(path)
+    if not (path / "alembic.ini").exists():
+        create(path, starter)
+    return path
+
+
+def valid_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or ".." in name:
+        raise WorkspaceError(
+            f"{name!r} is not a usable workspace name: it must be one plain folder name "
+            "(letters, digits, '_', '-', '.'), with no '/' or '..'.",
+            "Use a plain name such as '02_change_the_model'.",
+        )
+    return name
+
+
+def remove(path: Path) -> None:
+    """Delete a workspace folder, but only one that migrator made (it carries the marker)."""
+    if not path.exists():
+        return
+    if not (path / MARKER).exists():
+        raise WorkspaceError(
+            f"{path} exists but was not made by migrator, so reset will not delete it.",
+            "Pick another workspace name, or move that folder away yourself.",
+        )
+    shutil.rmtree(path)
+
+
+def create(path: Path, starter: str) -> None:
+    if starter not in STARTERS:
+        raise WorkspaceError(
+            f"There is no starter called {starter!r}.",
+            f"Use one of: {', '.join(STARTERS)}.",
+        )
+    versions = path / "migrations" / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    (path / MARKER).write_text("Made by migrator.Workspace; reset=True deletes it.\n")
+    for name in ("env.py", "script.py.mako"):
+        shutil.copy(PROJECT_ROOT / "migrations" / name, path / "migrations" / name)
+    (path / "alembic.ini").write_text(workspace_ini())
+    if starter == "bookshop":
+        shutil.copy(PROJECT_ROOT / "migrator" / "app" / "models.py", path / "models.py")
+        for revision in sorted((PROJECT_ROOT / "migrations" / "versions").glob("*.py")):
+            shutil.copy(revision, versions / revision.name)
+    else:
+        shutil.copy(TEMPLATES / "models.py.template", path / "models.py")
+
+
+def workspace_ini() -> str:
+    """The project's alembic.ini, pointed at the workspace's own files."""
+    settings = {
+        "script_location": "%(here)s/migrations",
+        "models": "models.py",
+        "sqlalchemy.url": "sqlite:///%(here)s/app.db",
+    }
+    lines = (PROJECT_ROOT / "alembic.ini").read_text().splitlines()
+    for index, line in enumerate(lines):
+        key = line.split("=", 1)[0].strip()
+        if "=" in line and not line.startswith("#") and key in settings:
+            lines[index] = f"{key} = {settings.pop(key)}"
+    assert not settings, f"alembic.ini lacks {settings}"
+    return "\n".join(lines) + "\n"
