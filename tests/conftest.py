@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from migrator import Workspace
@@ -45,6 +48,18 @@ def dump(ws: Workspace) -> str:
         return ""
     with sqlite3.connect(ws.database_path) as connection:
         return "\n".join(connection.iterdump())
+
+
+@contextmanager
+def unchanged(ws: Workspace) -> Iterator[None]:
+    """The block must leave the whole database exactly as it was: schema, data, alembic_version.
+
+    ``with unchanged(ws), pytest.raises(SomeError): ws.upgrade()`` is how the error tests say
+    "it failed, and nothing moved".
+    """
+    before = dump(ws)
+    yield
+    assert dump(ws) == before, "the database changed"
 
 
 def write_revision_body(ws: Workspace, revision, upgrade: str, downgrade: str = "pass") -> None:

@@ -74,12 +74,4 @@ def _wrong_revision(current) -> str:
     )
 
 
-EXERCISE = Exercise(
-    name="nb00",
-    task=TASK,
-    prepare=prepare,
-    check_fn=check,
-    hint_text=HINT,
-    solution_code=SOLUTION,
-    starter="bookshop",
-)
+EXERCISE = Exercise("nb00", TASK, prepare, check, HINT, SOLUTION, starter="bookshop")

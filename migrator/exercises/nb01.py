@@ -97,12 +97,4 @@ def check(ws: Workspace) -> str:
     )
 
 
-EXERCISE = Exercise(
-    name="nb01",
-    task=TASK,
-    prepare=prepare,
-    check_fn=check,
-    hint_text=HINT,
-    solution_code=SOLUTION,
-    starter="empty",
-)
+EXERCISE = Exercise("nb01", TASK, prepare, check, HINT, SOLUTION, starter="empty")

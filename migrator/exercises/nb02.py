@@ -109,12 +109,4 @@ def check(ws: Workspace) -> str:
     )
 
 
-EXERCISE = Exercise(
-    name="nb02",
-    task=TASK,
-    prepare=prepare,
-    check_fn=check,
-    hint_text=HINT,
-    solution_code=SOLUTION,
-    starter="empty",
-)
+EXERCISE = Exercise("nb02", TASK, prepare, check, HINT, SOLUTION, starter="empty")

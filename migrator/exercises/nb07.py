@@ -101,12 +101,4 @@ def check(ws: Workspace) -> str:
     )
 
 
-EXERCISE = Exercise(
-    name="nb07",
-    task=TASK,
-    prepare=prepare,
-    check_fn=check,
-    hint_text=HINT,
-    solution_code=SOLUTION,
-    starter="bookshop",
-)
+EXERCISE = Exercise("nb07", TASK, prepare, check, HINT, SOLUTION, starter="bookshop")

@@ -84,12 +84,4 @@ def check(ws: Workspace) -> str:
     )
 
 
-EXERCISE = Exercise(
-    name="nb08",
-    task=TASK,
-    prepare=prepare,
-    check_fn=check,
-    hint_text=HINT,
-    solution_code=SOLUTION,
-    starter="bookshop",
-)
+EXERCISE = Exercise("nb08", TASK, prepare, check, HINT, SOLUTION, starter="bookshop")
