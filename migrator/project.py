@@ -6,8 +6,14 @@ Everything the workflow verbs share lives here, once: the paths and options of
 revision and the heads, and ``plan(verb, target)``, which says what a move would run.
 
 This is the only module that iterates revisions and the only one that touches a
-private Alembic API (``ScriptDirectory._upgrade_revs`` / ``_downgrade_revs``, the exact
-resolution ``alembic upgrade`` and ``alembic downgrade`` use, relative steps included).
+private Alembic API (``ScriptDirectory._upgrade_revs`` / ``_downgrade_revs`` /
+``_stamp_revs``, the exact resolution ``alembic upgrade``, ``downgrade`` and ``stamp``
+use, relative steps included).
+
+Commands run the way ``alembic.command`` runs them (an ``EnvironmentContext`` around
+env.py), but with this project's cached ``ScriptDirectory`` and env.py's compiled code
+kept while the file is unchanged: ``command.upgrade`` would load every revision file
+and compile env.py again on each call, most of a small upgrade's time.
 Everything below it (lint, schema, diagrams, backup, ...) takes a Project, an Engine,
 a list of revisions or a URL; everything above it uses its public methods.
 """
@@ -22,10 +28,12 @@ from contextlib import contextmanager, nullcontext, redirect_stdout
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
+from alembic.autogenerate import RevisionContext
 from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.pool import NullPool
 
 from . import progress
@@ -37,7 +45,8 @@ from .translate import translated
 
 #: From this size on, upgrades and downgrades show a progress bar (they may take seconds).
 LARGE_DATABASE = 16 * 1024 * 1024
-_COMMANDS = {"upgrade": command.upgrade, "downgrade": command.downgrade, "stamp": command.stamp}
+#: env.py files compiled once per content: path -> ((mtime_ns, size), code object).
+_ENV_CODE: dict[str, tuple[tuple[int, int], object]] = {}
 
 
 def sqlite_url(database: str | Path) -> str:
@@ -212,7 +221,7 @@ class Project:
             # while we waited for the lock, 'before' is what it left, not what we saw.
             context = MigrationContext.configure(cfg.attributes["connection"])
             before = as_current(context.get_current_heads())
-            _COMMANDS[verb](cfg, target)
+            self._run_command(cfg, verb, target)
             after = as_current(context.get_current_heads())
         if verb == "stamp":
             return Move(verb, before, after, ())
@@ -222,9 +231,62 @@ class Project:
             walked.reverse()
         return Move(verb, before, after, tuple((s.revision, s.doc) for s in walked), backup)
 
+    def generate(self, cfg: Config, message: str, *, autogenerate: bool, rev_id: str | None = None,
+                 head: str = "head", splice: bool = False, process_revision_directives=None):
+        """``alembic revision [--autogenerate]``, as ``command.revision`` does it, on the cached revisions."""
+        scripts = self.script_directory()
+        revision_context = RevisionContext(
+            cfg, scripts,
+            dict(message=message, autogenerate=autogenerate, sql=False, head=head, splice=splice,
+                 branch_label=None, version_path=None, rev_id=rev_id, depends_on=None),
+            process_revision_directives=process_revision_directives,
+        )
+        run = revision_context.run_autogenerate if autogenerate else revision_context.run_no_autogenerate
+        if autogenerate or cfg.get_alembic_option("revision_environment") in ("true", "True", "1"):
+            def retrieve(rev, context):
+                run(rev, context)
+                return []
+
+            self._run_env(cfg, retrieve, template_args=revision_context.template_args,
+                          revision_context=revision_context)
+        generated = list(revision_context.generate_scripts())
+        self._scripts = None  # Alembic added the new revision to the cached map in place: load afresh
+        return generated[0] if len(generated) == 1 else generated
+
+    def _run_command(self, cfg: Config, verb: str, target: str) -> None:
+        """``alembic upgrade/downgrade/stamp target`` (online), as ``alembic.command`` runs it."""
+        scripts = self.script_directory()
+        if verb == "stamp":
+            destination = (target,)
+            self._run_env(cfg, lambda rev, context: scripts._stamp_revs(destination, rev),
+                          destination_rev=destination, purge=False)
+            return
+        if ":" in target:
+            raise CommandError("Range revision not allowed")
+        resolve = scripts._upgrade_revs if verb == "upgrade" else scripts._downgrade_revs
+        self._run_env(cfg, lambda rev, context: resolve(target, rev), destination_rev=target)
+
+    def _run_env(self, cfg: Config, fn, **options) -> None:
+        """Run env.py inside an EnvironmentContext whose migration function is ``fn``."""
+        scripts = self.script_directory()
+        path = str(Path(scripts.dir) / "env.py")
+        with EnvironmentContext(cfg, scripts, fn=fn, **options):
+            exec(_env_code(path), {"__name__": "env_py", "__file__": path})  # noqa: S102 - the project's own env.py
+
     def _progress(self, desc: str):
         """A progress bar while a move rewrites a large database (none for small ones or in tests)."""
         path = self.database_path
         if progress.quiet() or not path.is_file() or path.stat().st_size < LARGE_DATABASE:
             return nullcontext()
         return progress.watch(self.url, desc=desc)
+
+
+def _env_code(path: str):
+    """env.py compiled, from a cache kept while the file's modification time and size are unchanged."""
+    stat = os.stat(path)
+    signature = (stat.st_mtime_ns, stat.st_size)
+    cached = _ENV_CODE.get(path)
+    if cached is None or cached[0] != signature:
+        with open(path, encoding="utf-8") as handle:
+            cached = _ENV_CODE[path] = (signature, compile(handle.read(), path, "exec"))
+    return cached[1]

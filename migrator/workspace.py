@@ -120,7 +120,7 @@ class Workspace(Project):
                 directives[:] = []
 
         with self.transaction(target_metadata=self.metadata() if autogenerate else None) as cfg:
-            script = command.revision(
+            script = self.generate(
                 cfg, message, autogenerate=autogenerate, head=head, splice=splice,
                 rev_id=self.next_id(), process_revision_directives=keep_unless_empty,
             )
@@ -214,7 +214,7 @@ class Workspace(Project):
             directives[:] = []
 
         with self.transaction(target_metadata=self.metadata()) as cfg:
-            command.revision(cfg, "check", autogenerate=True, process_revision_directives=keep_nothing)
+            self.generate(cfg, "check", autogenerate=True, process_revision_directives=keep_nothing)
         return _schema.diffs_frame(found["ops"].as_diffs())
 
     def history(self) -> pd.DataFrame:
