@@ -13,6 +13,8 @@ Used by ``migrations/env.py`` (the CLI) and by :class:`migrator.Workspace` alike
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
@@ -46,6 +48,23 @@ def make_transactional(engine: Engine) -> Engine:
     return engine
 
 
+#: ``dialect+driver://`` and the rest of the URL.
+_SCHEME = re.compile(r"(?P<scheme>[\w+.-]+://)?(?P<rest>.*)", re.DOTALL)
+#: A password handed over as a query parameter (``?password=...``), which drivers accept too.
+_QUERY_PASSWORD = re.compile(r"([?&](?:password|passwd|pwd)=)[^&#]*", re.IGNORECASE)
+
+
 def mask_url(url: str | URL) -> str:
-    """The URL as text with any password replaced by ``***``: safe to print."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL as text with any password replaced by ``***``: safe to print.
+
+    Works on the text, not on a parse: a password with an unencoded ``@`` or ``/`` is
+    split differently by SQLAlchemy, by urllib and by the person who typed it, so
+    everything from the first ``:`` of the user part up to the *last* ``@`` is hidden.
+    """
+    text = url.render_as_string(hide_password=True) if isinstance(url, URL) else str(url)
+    scheme, rest = _SCHEME.fullmatch(text).group("scheme", "rest")
+    userinfo, at, after = rest.rpartition("@")
+    user, colon, _password = userinfo.partition(":")
+    if at and colon and not rest.startswith("/"):  # "sqlite:////a@b/x.db" has no user part
+        rest = f"{user}:***@{after}"
+    return (scheme or "") + _QUERY_PASSWORD.sub(r"\1***", rest)
