@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 
+from .errors import MigratorError
+
 #: How long a connection waits for another process's lock before giving up.
 BUSY_TIMEOUT_SECONDS = 30
 
@@ -68,3 +70,23 @@ def mask_url(url: str | URL) -> str:
     if at and colon and not rest.startswith("/"):  # "sqlite:////a@b/x.db" has no user part
         rest = f"{user}:***@{after}"
     return (scheme or "") + _QUERY_PASSWORD.sub(r"\1***", rest)
+
+
+def check_url(url: str, name: str | None = None) -> str:
+    """Return ``url`` if its user, password and host can be read one way only; else refuse it.
+
+    SQLAlchemy ends the password at the first ``@``, urllib ends the host part at the
+    first ``/``, a person means the last ``@``: with a second ``@`` or a ``/`` before
+    the host, the driver would get part of the password as host or database.
+    """
+    rest = _SCHEME.fullmatch(url).group("rest")
+    userinfo = rest.rpartition("@")[0]
+    if rest.startswith("/") or not ("@" in userinfo or "/" in userinfo):
+        return url
+    problem = "more than one '@'" if "@" in userinfo else "a '/'"
+    raise MigratorError(
+        f"The URL{f' for {name!r}' if name else ''} ({mask_url(url)}) has {problem} before the host, "
+        "so part of its password could be read as the host or the database.",
+        "Percent-encode @ as %40 and / as %2F in the password and user name "
+        "(urllib.parse.quote(password, safe='')), then set the URL again.",
+    )

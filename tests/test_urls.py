@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from migrator.database import mask_url
+from migrator import MigratorError
+from migrator.database import check_url, mask_url
 
 #: The password as a user types it into the URL -> the URL.  The first is the reported leak.
 URLS = {
@@ -65,3 +66,34 @@ def test_mask_url_hides_a_password_in_the_query_too():
     """psycopg takes ?password=... as well; SQLAlchemy's own masking does not hide it."""
     shown = mask_url("postgresql://learner@db.example.com/shop?sslmode=require&password=Mn4Bv6")
     assert shown == "postgresql://learner@db.example.com/shop?sslmode=require&password=***"
+
+
+@pytest.mark.parametrize("password", [p for p in URLS if p not in VALID])
+def test_check_url_refuses_a_url_that_splits_two_ways_without_showing_the_password(password):
+    with pytest.raises(MigratorError) as caught:
+        check_url(URLS[password], "prod")
+    error = caught.value
+    assert leaked(password, str(error)) == [], str(error)
+    assert "'prod'" in error.what and ":***@db.example.com" in error.what
+    assert "%40" in error.fix and "%2F" in error.fix
+    assert len(error.what.split(". ")) <= 2 and "\n" not in error.what
+
+
+@pytest.mark.parametrize("password", VALID)
+def test_check_url_accepts_a_password_that_reads_one_way(password):
+    assert check_url(URLS[password]) == URLS[password]
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://learner:s3cret@db.example.com/shop",
+    "postgresql://learner@db.example.com/shop",
+    "sqlite:////tmp/my@files/app.db",
+    "sqlite:///app.db",
+])
+def test_check_url_accepts_ordinary_urls(url):
+    assert check_url(url, "prod") == url
+
+
+def test_check_url_without_a_name():
+    with pytest.raises(MigratorError, match=r"^The URL \(postgresql://learner:\*\*\*@db"):
+        check_url(URLS["Vb3@Nm8"])
