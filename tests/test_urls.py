@@ -3,11 +3,13 @@ environment's database becomes a usable URL or a two-line error."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
 from migrator import MigratorError
-from migrator.database import check_url, mask_url
+from migrator.database import check_url, environment_url, mask_url
 
 #: The password as a user types it into the URL -> the URL.  The first is the reported leak.
 URLS = {
@@ -97,3 +99,101 @@ def test_check_url_accepts_ordinary_urls(url):
 def test_check_url_without_a_name():
     with pytest.raises(MigratorError, match=r"^The URL \(postgresql://learner:\*\*\*@db"):
         check_url(URLS["Vb3@Nm8"])
+
+
+# -- environment_url: what a user gives for an environment --------------------------------
+
+
+def database_of(url: str) -> Path:
+    return Path(sa.make_url(url).database)
+
+
+def test_a_bare_path_becomes_an_absolute_sqlite_url(tmp_path, monkeypatch):
+    assert environment_url("prod.db", base=tmp_path) == f"sqlite:///{tmp_path.resolve() / 'prod.db'}"
+    assert environment_url(str(tmp_path / "prod.db")) == f"sqlite:///{tmp_path.resolve() / 'prod.db'}"
+    assert environment_url(tmp_path / "prod.db") == f"sqlite:///{tmp_path.resolve() / 'prod.db'}"
+    assert environment_url("  prod.db\n", base=tmp_path) == f"sqlite:///{tmp_path.resolve() / 'prod.db'}"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    assert environment_url("data/prod.db") == f"sqlite:///{tmp_path.resolve() / 'data' / 'prod.db'}"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert database_of(environment_url("~/prod.db")) == tmp_path.resolve() / "prod.db"
+
+
+def test_a_path_sqlalchemy_would_misread_still_names_that_file(tmp_path):
+    """'?' starts SQLAlchemy's query string and '%' is decoded: both must be encoded."""
+    folder = tmp_path / "what? 100%25"
+    folder.mkdir()
+    assert database_of(environment_url(str(folder / "prod.db"))) == folder.resolve() / "prod.db"
+
+
+def test_a_sqlite_url_is_kept_and_a_relative_one_made_absolute(tmp_path):
+    url = f"sqlite:///{tmp_path / 'prod.db'}"
+    assert environment_url(url) == url
+    assert environment_url("sqlite:///prod.db?timeout=5", base=tmp_path) == (
+        f"sqlite:///{tmp_path.resolve() / 'prod.db'}?timeout=5")
+
+
+@pytest.mark.parametrize("value", [":memory:", "sqlite://", "sqlite:///", "sqlite:///:memory:",
+                                   "sqlite:///file:prod?mode=memory&uri=true"])
+def test_an_in_memory_database_is_refused(value):
+    with pytest.raises(MigratorError, match="in-memory SQLite database") as caught:
+        environment_url(value, name="prod")
+    assert "'prod'" in caught.value.what and "prod.db" in caught.value.fix
+
+
+def test_a_sqlite_file_in_a_missing_folder_is_refused_naming_the_folder(tmp_path):
+    for value in (str(tmp_path / "nowhere" / "prod.db"), f"sqlite:///{tmp_path}/nowhere/prod.db"):
+        with pytest.raises(MigratorError) as caught:
+            environment_url(value)
+        assert f"the folder {tmp_path.resolve() / 'nowhere'}, which does not exist" in caught.value.what
+    with pytest.raises(MigratorError, match="is a folder, not a SQLite file"):
+        environment_url(str(tmp_path))
+
+
+def test_two_slashes_make_a_sqlite_host_not_a_file():
+    with pytest.raises(MigratorError, match="has a host") as caught:
+        environment_url("sqlite://prod.db")
+    assert "sqlite:///prod.db" in caught.value.fix
+
+
+def test_an_unknown_dialect_is_named_and_the_known_ones_listed():
+    with pytest.raises(MigratorError) as caught:
+        environment_url("postgress://learner:Kx7Lm2@db.example.com/shop", name="prod")
+    error = caught.value
+    assert "'postgress'" in error.what and "did you mean 'postgresql'" in error.fix
+    assert "sqlite, postgresql" in error.fix and leaked("Kx7Lm2", str(error)) == []
+    with pytest.raises(MigratorError, match="driver 'psycopg9' for postgresql"):
+        environment_url("postgresql+psycopg9://learner@db.example.com/shop")
+
+
+@pytest.mark.parametrize("value", [
+    "postgres-ql://learner:Kx7Lm2@db.example.com/shop",
+    "postgresql://learner:Kx7Lm2/shop",  # no '@host': SQLAlchemy reads Kx7Lm2 as the port
+    "postgresql:learner:Kx7Lm2@db.example.com/shop",
+])
+def test_an_unreadable_url_is_refused_without_showing_it(value):
+    with pytest.raises(MigratorError, match="dialect://user:password@host/database") as caught:
+        environment_url(value)
+    assert leaked("Kx7Lm2", str(caught.value)) == [], str(caught.value)
+
+
+def test_an_empty_value_is_refused():
+    with pytest.raises(MigratorError, match="empty"):
+        environment_url("  ")
+
+
+@pytest.mark.parametrize("password", [p for p in URLS if p not in VALID])
+def test_an_ambiguous_password_gets_check_urls_error(password):
+    with pytest.raises(MigratorError) as caught:
+        environment_url(URLS[password], name="prod")
+    with pytest.raises(MigratorError) as expected:
+        check_url(URLS[password], "prod")
+    assert str(caught.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("url", [URLS["Gf6%40Dh3"], URLS["Qe5:Ur7"],
+                                 "postgresql+psycopg://learner@db.example.com:5432/shop?sslmode=require",
+                                 "mysql://learner@db.example.com/shop"])
+def test_a_server_url_that_reads_one_way_is_accepted_unchanged(url):
+    assert environment_url(url) == url
