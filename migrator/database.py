@@ -130,9 +130,9 @@ def environment_url(value: str | Path, *, base: Path | None = None, name: str | 
         url = make_url(text)
     except (sa.exc.ArgumentError, ValueError) as exc:
         port = " (its port is not a number)" if isinstance(exc, ValueError) else ""
-        raise MigratorError(
-            f"{label} ({text.split('://', 1)[0]}://...) is not a URL SQLAlchemy can read{port}.", _URL_FORM
-        ) from None
+        scheme = text.split("://", 1)[0]
+        shown = f"{scheme}://..." if re.fullmatch(r"[\w+.-]+", scheme) else "not shown: it may hold a password"
+        raise MigratorError(f"{label} ({shown}) is not a URL SQLAlchemy can read{port}.", _URL_FORM) from None
     shown = mask_url(text)
     try:
         url.get_dialect()

@@ -171,6 +171,7 @@ def test_an_unknown_dialect_is_named_and_the_known_ones_listed():
     "postgres-ql://learner:Kx7Lm2@db.example.com/shop",
     "postgresql://learner:Kx7Lm2/shop",  # no '@host': SQLAlchemy reads Kx7Lm2 as the port
     "postgresql:learner:Kx7Lm2@db.example.com/shop",
+    "learner:Kx7Lm2@db.example.com://shop",
 ])
 def test_an_unreadable_url_is_refused_without_showing_it(value):
     with pytest.raises(MigratorError, match="dialect://user:password@host/database") as caught:
