@@ -4,12 +4,19 @@ A notebook kernel lives long: ``import models`` would keep the first version of
 the classes forever and a second import would fail with "Table already defined".
 Loading the file under a new module object each time gives autogenerate and the
 app exactly what is saved on disk now.
+
+Loading also resolves every ForeignKey and sets up the relationships (cheap: a few
+milliseconds), so a misspelt table, column or class is reported with its line of
+models.py, instead of as a raw SQLAlchemy error in autogenerate or at the first query.
 """
 
 from __future__ import annotations
 
+import ast
+import difflib
 import hashlib
 import importlib.util
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -21,7 +28,7 @@ from .errors import ModelsError
 
 
 def load_models(path: str | Path) -> ModuleType:
-    """Execute the models file as a brand-new module and return it."""
+    """Execute the models file as a brand-new module, check its foreign keys and relationships, return it."""
     path = Path(path).resolve()
     if not path.is_file():
         raise ModelsError(
@@ -48,6 +55,15 @@ def load_models(path: str | Path) -> ModuleType:
             f"{type(exc).__name__}: {exc}",
             f"Fix {path.name} so that it imports cleanly, save it, and run the step again.",
         ) from None
+    registries = _registries(module)
+    try:
+        _check_foreign_keys(module, path)
+        _configure(registries, path)
+    except ModelsError:
+        for registry in registries:  # a failed mapper would break every later configure_mappers()
+            registry.dispose()
+        del sys.modules[name]
+        raise
     return module
 
 
@@ -70,6 +86,160 @@ def find_metadata(module: ModuleType) -> sa.MetaData:
 def load_metadata(path: str | Path) -> sa.MetaData:
     """Shortcut for env.py: load the file fresh and return its metadata."""
     return find_metadata(load_models(path))
+
+
+def _check_foreign_keys(module: ModuleType, path: Path) -> None:
+    """Resolve every ForeignKey now: a typo in its target would otherwise surface in autogenerate."""
+    for metadata in _metadatas(module):
+        for table in metadata.tables.values():
+            for fk in table.foreign_keys:
+                try:
+                    fk.column
+                except sa.exc.NoReferencedColumnError as exc:
+                    referred = metadata.tables.get(exc.table_name)
+                    _foreign_key_error(path, fk.target_fullname, "column", exc.column_name,
+                                       f"that the table {exc.table_name} does not have",
+                                       [c.name for c in referred.columns] if referred is not None else [], "columns")
+                except sa.exc.NoReferencedTableError as exc:
+                    _foreign_key_error(path, fk.target_fullname, "table", exc.table_name, "that no model defines",
+                                       sorted(metadata.tables), "tables")
+
+
+def _configure(registries: list[sa.orm.registry], path: Path) -> None:
+    """Set up the relationships now: a typo in one would otherwise surface at the first query."""
+    for registry in registries:
+        try:
+            registry.configure()
+        except Warning:
+            raise
+        except sa.exc.SQLAlchemyError as exc:
+            _relationship_error(registry, path, exc)
+        except Exception as exc:  # e.g. a NameError in relationship(lambda: ...)
+            line = _line_in(exc, path)
+            raise ModelsError(
+                f"{_at(path, line)}: setting up the relationships raised {type(exc).__name__}: {exc}",
+                f"Fix {_in(path, line)}, save it, and run the step again.",
+            ) from None
+
+
+def _relationship_error(registry: sa.orm.registry, path: Path, exc: sa.exc.SQLAlchemyError) -> None:
+    """A ModelsError for a relationship that SQLAlchemy could not set up, at its line."""
+    message = str(exc)
+    relationships = [prop for mapper in registry.mappers for prop in mapper._props.values()
+                     if isinstance(prop, sa.orm.RelationshipProperty)]
+    tree = ast.parse(path.read_text(), str(path))
+    failing = re.search(r"mapper Mapper\[(\w+)\(", message)  # "When initializing mapper Mapper[Book(books)]"
+    in_failing = [prop for prop in relationships if not failing or prop.parent.class_.__name__ == failing[1]]
+    if found := re.search(r"failed to locate a name \((?:\"name )?'(\w+)'", message):
+        name, classes = found[1], sorted(mapper.class_.__name__ for mapper in registry.mappers)
+        prop, line = _locate(tree, in_failing, name)
+        raise ModelsError(
+            f"{_at(path, line)}: the relationship {_name(prop)} names a class {name} that no model defines "
+            f"(classes: {', '.join(classes)}).",
+            f"Correct the class name in {_in(path, line)}{_did_you_mean(name, classes)}, save, run the step again.",
+        ) from None
+    if found := re.search(r"Mapper\[(\w+)\(.*has no property '(\w+)'", message):
+        target, name = found[1], found[2]
+        names = sorted(prop.key for prop in relationships if prop.parent.class_.__name__ == target)
+        prop, line = _locate(tree, [prop for prop in relationships if prop.back_populates == name], name)
+        raise ModelsError(
+            f"{_at(path, line)}: {_name(prop)} has back_populates={name!r}, but {target} has no relationship "
+            f"{name} (relationships: {', '.join(names) or 'none'}).",
+            f"Correct back_populates in {_in(path, line)}{_did_you_mean(name, names)}, save, run the step again.",
+        ) from None
+    named = re.search(r"relationship '?(\w+)\.(\w+)", message)  # "... on relationship Author.books - ..."
+    prop, line = _locate(tree, [p for p in relationships if named and _name(p) == f"{named[1]}.{named[2]}"]
+                         or [p for p in in_failing if f"'{p.argument}'" in message]  # relationship('list[Autor]')
+                         or [p for p in relationships if p._configure_started and not p._configure_finished])
+    first = re.split(r"(?<=\.)\s+(?=[A-Z])", message.strip(), maxsplit=1)[0]
+    raise ModelsError(
+        f"{_at(path, line)}: the relationship {_name(prop)} cannot be set up: {first}",
+        f"Correct {_in(path, line)}, save the file, and run the step again.",
+    ) from None
+
+
+def _name(prop) -> str:
+    return f"{prop.parent.class_.__name__}.{prop.key}" if prop is not None else "(unknown)"
+
+
+def _locate(tree: ast.AST, props: list, text: str | None = None) -> tuple[object, int | None]:
+    """The first of ``props`` whose statement holds ``text`` in a string, and that string's line;
+    else the first of them and the line where its class assigns it."""
+    found = []
+    for prop in props:
+        for cls in ast.walk(tree):
+            if not (isinstance(cls, ast.ClassDef) and cls.name == prop.parent.class_.__name__):
+                continue
+            for statement in cls.body:
+                targets = [statement.target] if isinstance(statement, ast.AnnAssign) else getattr(
+                    statement, "targets", [])
+                if not any(isinstance(t, ast.Name) and t.id == prop.key for t in targets):
+                    continue
+                for node in ast.walk(statement):
+                    if text and isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                            and re.search(rf"\b{re.escape(text)}\b", node.value):
+                        return prop, node.lineno
+                found.append((prop, statement.lineno))
+    return found[0] if found else (props[0] if props else None, None)
+
+
+def _registries(module: ModuleType) -> list[sa.orm.registry]:
+    """The declarative registries that map this module's classes (usually just Base.registry).
+
+    A registry imported from elsewhere and only used here is left alone: disposing of it
+    after a failure would break its own module.
+    """
+    found = {}
+    for value in vars(module).values():
+        registry = value if isinstance(value, sa.orm.registry) else getattr(value, "registry", None)
+        if isinstance(value, (type, sa.orm.registry)) and isinstance(registry, sa.orm.registry):
+            found[id(registry)] = registry
+    return [registry for registry in found.values()
+            if registry.mappers and all(m.class_.__module__ == module.__name__ for m in registry.mappers)]
+
+
+def _foreign_key_error(path: Path, target: str, kind: str, wrong: str, where: str, names: list[str],
+                       listed: str) -> None:
+    line = _foreign_key_line(ast.parse(path.read_text(), str(path)), target)
+    raise ModelsError(
+        f"{_at(path, line)}: ForeignKey({target!r}) names a {kind} {wrong} {where} ({listed}: {', '.join(names)}).",
+        f"Correct the {kind} name in {_in(path, line)}{_did_you_mean(wrong, names)}, save, run the step again.",
+    ) from None
+
+
+def _foreign_key_line(tree: ast.AST, target: str) -> int | None:
+    """The line of ``ForeignKey(target)``; else of the string ``target`` (a ForeignKeyConstraint)."""
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and _called(node) == "ForeignKey"
+             and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value == target]
+    strings = [node for node in ast.walk(tree) if isinstance(node, ast.Constant) and node.value == target]
+    return min((node.lineno for node in calls or strings), default=None)
+
+
+def _called(call: ast.Call) -> str | None:
+    """``ForeignKey`` for ``ForeignKey(...)`` and for ``sa.ForeignKey(...)``."""
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+def _at(path: Path, line: int | None) -> str:
+    return f"{path.name} line {line}" if line else path.name
+
+
+def _in(path: Path, line: int | None) -> str:
+    return f"line {line} of {path.name}" if line else path.name
+
+
+def _did_you_mean(wrong: str, names: list[str]) -> str:
+    guess = difflib.get_close_matches(wrong, names, n=1)
+    return f" (did you mean {guess[0]!r}?)" if guess else ""
+
+
+def _metadatas(module: ModuleType) -> list[sa.MetaData]:
+    """Every MetaData that find_metadata could pick, each once."""
+    found = [getattr(module, "target_metadata", None), getattr(getattr(module, "Base", None), "metadata", None),
+             getattr(module, "metadata", None)]
+    unique = {id(m): m for m in found if isinstance(m, sa.MetaData)}
+    return list(unique.values())
 
 
 def _line_in(exc: BaseException, path: Path) -> int | None:
