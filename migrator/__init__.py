@@ -11,6 +11,7 @@ import importlib
 from .errors import (
     AppError,
     BackupError,
+    DatabaseLockedError,
     DestructiveChangeError,
     MigrationFailedError,
     MigratorError,
@@ -63,6 +64,7 @@ __all__ = [
     "AppError",
     "Backup",
     "BackupError",
+    "DatabaseLockedError",
     "DestructiveChangeError",
     "Finding",
     "Findings",

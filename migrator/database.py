@@ -42,6 +42,18 @@ def create_engine(url: str | URL, **kwargs) -> Engine:
     return engine
 
 
+def create_read_engine(url: str | URL, **kwargs) -> Engine:
+    """An engine for reading only: no BEGIN IMMEDIATE, so it never waits for (or takes) the write lock.
+
+    pysqlite starts no transaction before a SELECT, and SQLite lets readers read the last
+    committed state while another connection holds the write lock (RESERVED).
+    """
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_SECONDS, **kwargs.pop("connect_args", {})}
+    return sa.create_engine(url, **kwargs)
+
+
 def make_transactional(engine: Engine) -> Engine:
     """Apply SQLAlchemy's pysqlite recipe: the driver stops managing transactions, we BEGIN."""
 

@@ -30,11 +30,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from . import backup as _backup
-from .database import mask_url
+from .database import environment_url, mask_url
 from .errors import MigratorError, PromotionError, UnknownEnvironmentError
 from .lint import Findings
 from .plan import Plan
-from .project import sqlite_url
 from .results import label
 from .schema import diff_sentence
 
@@ -75,10 +74,10 @@ def resolve(ws: Promotable, name: str) -> tuple[str, str]:
     """(URL, where it came from) for environment ``name``."""
     name = _valid(name)
     if os.environ.get(env_var(name)):
-        return os.environ[env_var(name)], env_var(name)
+        return environment_url(os.environ[env_var(name)], name=name), env_var(name)
     configured = _configured(ws)
     if name in configured:
-        return configured[name], f"alembic.ini [{SECTION}]"
+        return environment_url(configured[name], name=name), f"alembic.ini [{SECTION}]"
     if name == "dev":
         return ws.option("sqlalchemy.url"), "alembic.ini sqlalchemy.url"
     raise UnknownEnvironmentError(
@@ -91,7 +90,7 @@ def resolve(ws: Promotable, name: str) -> tuple[str, str]:
 def add(ws: Promotable, name: str, database: str | Path) -> str:
     """Record ``name`` -> ``database`` in alembic.ini's [environments]; returns the shown URL."""
     name = _valid(name)
-    url = sqlite_url(database)
+    url = environment_url(database, name=name)
     parsed = sa.make_url(url)
     if parsed.password:
         raise MigratorError(
@@ -135,6 +134,9 @@ def frame(ws: Promotable) -> pd.DataFrame:
         except UnknownEnvironmentError:
             records.append({"environment": name, "database": "(not set)", "revision": "",
                             "set by": f"ws.add_environment({name!r}, ...) or {env_var(name)}"})
+            continue
+        except MigratorError as exc:  # a value that cannot be used: say why, list the others
+            records.append({"environment": name, "database": "(not usable)", "revision": "", "set by": exc.what})
             continue
         records.append({"environment": name, "database": display(ws, url),
                         "revision": _revision(ws, url), "set by": source})

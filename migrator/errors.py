@@ -68,6 +68,10 @@ class NeedsBatchModeError(MigrationFailedError):
     """SQLite cannot ALTER this in place: the revision must use batch mode."""
 
 
+class DatabaseLockedError(MigratorError):
+    """Another connection held the database's write lock for longer than the kit waits."""
+
+
 class AppError(MigratorError):
     """The sample app's code and the database schema disagree."""
 

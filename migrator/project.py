@@ -37,10 +37,10 @@ from alembic.util import CommandError
 from sqlalchemy.pool import NullPool
 
 from . import progress
-from .database import create_engine
-from .errors import WorkspaceError
+from .database import create_engine, create_read_engine
+from .errors import RevisionError, ScriptLocationError, WorkspaceError
 from .plan import Plan
-from .results import Move, as_current
+from .results import Move, Revision, as_current
 from .translate import translated
 
 #: From this size on, upgrades and downgrades show a progress bar (they may take seconds).
@@ -103,8 +103,13 @@ class Project:
 
     @property
     def engine(self) -> sa.Engine:
-        """A fresh engine on the database (transactional SQLite, no pooling)."""
+        """A fresh engine on the database for writing (transactional SQLite, no pooling)."""
         return create_engine(self._url, poolclass=NullPool)
+
+    @property
+    def reader(self) -> sa.Engine:
+        """A fresh engine for reading: it never takes the write lock, so reads work while others write."""
+        return create_read_engine(self._url, poolclass=NullPool)
 
     def option(self, name: str) -> str | None:
         """A setting of alembic.ini's ``[alembic]`` section (``%(here)s`` expanded), or None."""
@@ -118,10 +123,24 @@ class Project:
             stdout=io.StringIO(),
             attributes={"configure_logger": False, **attributes},
         )
-        location = Path(cfg.get_main_option("script_location"))
-        if not location.is_absolute():
-            cfg.set_main_option("script_location", str(self.path / location))
+        cfg.set_main_option("script_location", str(self.script_location()))
         return cfg
+
+    def script_location(self) -> Path:
+        """The migrations folder alembic.ini names, checked: set, not empty, and holding env.py if it exists."""
+        value = self.option("script_location")
+        fix = "Point script_location in alembic.ini's [alembic] section at the folder holding env.py and versions/ (ours: migrations)."
+        if value is None:
+            raise ScriptLocationError(
+                "alembic.ini has no script_location setting in [alembic] (missing, or its name is misspelled).", fix)
+        if not value.strip():
+            raise ScriptLocationError("alembic.ini says script_location = (nothing): the setting is empty.", fix)
+        folder = Path(value) if Path(value).is_absolute() else self.path / value
+        if folder.is_dir() and not (folder / "env.py").is_file():
+            raise ScriptLocationError(
+                f"alembic.ini says script_location = {value}, but that folder holds no env.py, so it is not "
+                "a migrations folder.", fix)
+        return folder
 
     # -- the revisions ------------------------------------------------------------------
 
@@ -136,8 +155,17 @@ class Project:
         if cached is not None and cached[1] == self._signature(cached[0].versions):
             return cached[0]
         with translated(self):
-            scripts = ScriptDirectory.from_config(self.config())
-            oldest_first = list(scripts.walk_revisions())
+            try:
+                scripts = ScriptDirectory.from_config(self.config())
+                oldest_first = list(scripts.walk_revisions())
+            except SyntaxError as exc:
+                raise RevisionError(
+                    f"Revision file {Path(exc.filename or '?').name}, line {exc.lineno} is not valid Python "
+                    f"(SyntaxError: {exc.msg}), so no revision could be read (nothing ran).",
+                    "Correct that line of the revision file (Python syntax), save it, and run the command again.",
+                ) from None
+            except KeyError as exc:  # a down_revision that no file has
+                raise self._missing_parent(str(exc.args[0])) from None
         oldest_first.reverse()
         self._scripts = (scripts, self._signature(scripts.versions), oldest_first)
         return scripts
@@ -160,6 +188,23 @@ class Project:
         numbers = [int(rev) for rev in self.revision_ids() if rev.isdigit()]
         return f"{max(numbers, default=0) + 1:04d}"
 
+    def _missing_parent(self, missing: str) -> RevisionError:
+        children = []
+        for path in sorted((self.script_location() / "versions").glob("*.py")):
+            try:
+                parents = Revision.from_file(path, self.path).down_revision
+            except Exception:  # noqa: BLE001 - a file we cannot read here cannot be the child we look for
+                continue
+            if missing in (parents if isinstance(parents, tuple) else (parents,)):
+                children.append(path.name)
+        named = " and ".join(children) or "A revision file"
+        return RevisionError(
+            f"{named} names {missing!r} as its parent (down_revision), but no file in versions/ has that "
+            "id (was it deleted or renamed?). Nothing ran.",
+            f"Restore the revision file {missing} (e.g. from git), or point down_revision at the revision "
+            "that now comes before it.",
+        )
+
     def _signature(self, versions: str) -> tuple | None:
         """What must stay the same for a loaded ScriptDirectory to still be right."""
         try:
@@ -176,7 +221,7 @@ class Project:
 
     def current(self) -> str | tuple[str, ...] | None:
         """The revision the database is at (``alembic current``); None before the first."""
-        with self.engine.connect() as connection:
+        with self.reader.connect() as connection:
             heads = MigrationContext.configure(connection).get_current_heads()
         return as_current(heads)
 
@@ -199,6 +244,7 @@ class Project:
 
     def steps(self, verb: str, target: str) -> list[Script]:
         """The revisions ``verb`` to ``target`` would run, in order, resolved as Alembic does."""
+        _require_target(target)
         scripts = self.script_directory()
         current = tuple(sorted(self.current_heads()))
         with translated(self):
@@ -216,6 +262,7 @@ class Project:
 
     def move(self, verb: str, target: str, backup=None) -> Move:
         """Run ``alembic upgrade/downgrade/stamp target`` in one transaction and say what it did."""
+        _require_target(target)
         with self._progress(f"{verb} {target}"), self.transaction(target_metadata=None) as cfg:
             # Read inside the transaction (BEGIN IMMEDIATE): if another process migrated
             # while we waited for the lock, 'before' is what it left, not what we saw.
@@ -279,6 +326,14 @@ class Project:
         if progress.quiet() or not path.is_file() or path.stat().st_size < LARGE_DATABASE:
             return nullcontext()
         return progress.watch(self.url, desc=desc)
+
+
+def _require_target(target) -> None:
+    if not isinstance(target, str) or not target.strip():
+        raise RevisionError(
+            f"{target!r} names no revision: a move needs a target.",
+            "Use 'head', a revision id (ws.history() lists them), 'base', or a relative step like '+1' or '-1'.",
+        )
 
 
 def _env_code(path: str):

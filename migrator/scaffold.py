@@ -43,6 +43,12 @@ def prepare(name: str, root: str | Path, *, reset: bool, starter: str) -> Path:
             f"The workspace name {name!r} would place it outside {root}/.",
             "Use a plain name such as '02_change_the_model'.",
         )
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise WorkspaceError(
+            f"{path} is {'a link' if path.is_symlink() else 'a file'}, not a workspace folder, so it is "
+            "neither used nor deleted.",
+            "Pick another workspace name, or move that file or link away yourself.",
+        )
     if reset:
         remove(path)
     if not (path / "alembic.ini").exists():

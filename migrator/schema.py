@@ -49,8 +49,28 @@ def columns(engine: Engine, table: str) -> pd.DataFrame:
     )
 
 
-def rows(engine: Engine, table: str, limit: int | None = None) -> pd.DataFrame:
-    """The rows of ``table`` in primary-key (else rowid) order."""
+#: How many rows ``rows()`` shows unless asked for more: a million rows would cost seconds and hundreds of MB.
+ROWS_SHOWN = 1000
+
+
+class Rows(pd.DataFrame):
+    """The first rows of a bigger table: a DataFrame that says it is only a part."""
+
+    _metadata = ["note"]
+
+    @property
+    def _constructor(self):
+        return pd.DataFrame  # a frame derived from it (a filter, a column) no longer is "the first n"
+
+    def __repr__(self) -> str:
+        return f"{super().__repr__()}\n({self.note})"
+
+    def _repr_html_(self) -> str:
+        return f"{super()._repr_html_()}<p><i>({self.note})</i></p>"
+
+
+def rows(engine: Engine, table: str, limit: int | None = ROWS_SHOWN) -> pd.DataFrame:
+    """The rows of ``table`` in primary-key (else rowid) order: the first ``limit``, or all with ``None``."""
     inspector = sa.inspect(engine)
     _require_table(inspector, table)
     reflected = sa.Table(table, sa.MetaData(), autoload_with=engine)
@@ -58,7 +78,15 @@ def rows(engine: Engine, table: str, limit: int | None = None) -> pd.DataFrame:
     query = sa.select(reflected).order_by(*order).limit(limit)
     with engine.connect() as connection:
         result = connection.execute(query)
-        return pd.DataFrame(result.all(), columns=list(result.keys()))
+        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+        if limit is None or len(frame) < limit:
+            return frame
+        total = _count(connection, table)
+    if total <= len(frame):
+        return frame
+    shown = Rows(frame)
+    shown.note = f"first {len(frame):,} of {total:,} rows; rows({table!r}, limit=None) shows all"
+    return shown
 
 
 def version_table(engine: Engine) -> pd.DataFrame:
@@ -147,6 +175,11 @@ def _count(connection, table: str) -> int:
 
 
 def _require_table(inspector, table: str) -> None:
+    if not isinstance(table, str) or not table or "\x00" in table:
+        raise MigratorError(
+            f"{table!r} is not a table name.",
+            "Pass the name of a table as text, e.g. ws.rows('books'); ws.tables() lists them.",
+        )
     if not inspector.has_table(table):
         known = ", ".join(sorted(inspector.get_table_names())) or "none yet"
         raise MigratorError(

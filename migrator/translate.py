@@ -16,6 +16,7 @@ from alembic.script import revision as rev
 from alembic.util import CommandError
 
 from .errors import (
+    DatabaseLockedError,
     MigrationFailedError,
     MigratorError,
     MultipleHeadsError,
@@ -118,6 +119,20 @@ def known_revisions(ws: Project) -> str:
 def _migration_error(ws: Project, exc: Exception) -> MigratorError:
     detail = str(getattr(exc, "orig", exc)).split("\n")[0]
     where = _failing_revision(exc)
+    if "database is locked" in detail:
+        return DatabaseLockedError(
+            "Another connection holds the write lock on the database (another notebook or kernel, the "
+            "explorer, a database browser with unsaved changes, a long read), and the wait ran out. "
+            f"{ROLLED_BACK}",
+            "Finish or close that connection (commit, or restart the other kernel), then run the command again.",
+        )
+    if "NOT NULL constraint failed" in detail:
+        column = detail.rsplit(":", 1)[-1].strip()
+        return MigrationFailedError(
+            f"{where}: the revision writes NULL into {column}, which is NOT NULL ({detail}). {ROLLED_BACK}",
+            f"Give every row a value for {column} in that statement, or fill the NULLs first; keep the "
+            "column nullable if it may really be empty.",
+        )
     if "NOT NULL" in detail:
         return NotNullWithoutDefaultError(
             f"{where}: {detail}. A NOT NULL column needs a value for the rows already in "

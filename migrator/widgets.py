@@ -68,7 +68,7 @@ class Explorable(Protocol):
     def tables(self) -> pd.DataFrame: ...
     def rows(self, table: str, limit: int | None = None) -> pd.DataFrame: ...
     @property
-    def engine(self): ...
+    def reader(self): ...
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,7 @@ class Explorer(widgets.VBox):
     @property
     def schema(self) -> diagrams.Diagram:
         """The ER diagram the widget shows (detailed: type lengths, unique keys, nullable)."""
-        return diagrams.er_diagram(self.ws.engine, detailed=True)
+        return diagrams.er_diagram(self.ws.reader, detailed=True)
 
     @property
     def message(self) -> str:

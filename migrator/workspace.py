@@ -227,23 +227,23 @@ class Workspace(Project):
 
     def version_table(self) -> pd.DataFrame:
         """The rows of ``alembic_version``: exactly one, the current revision, once upgraded."""
-        return _schema.version_table(self.engine)
+        return _schema.version_table(self.reader)
 
     def tables(self) -> pd.DataFrame:
         """Every table in the database with its column and row counts."""
-        return _schema.tables(self.engine)
+        return _schema.tables(self.reader)
 
     def columns(self, table: str) -> pd.DataFrame:
         """The columns of ``table`` as the database has them."""
-        return _schema.columns(self.engine, table)
+        return _schema.columns(self.reader, table)
 
-    def rows(self, table: str, limit: int | None = None) -> pd.DataFrame:
-        """The rows of ``table`` in primary-key order."""
-        return _schema.rows(self.engine, table, limit)
+    def rows(self, table: str, limit: int | None = _schema.ROWS_SHOWN) -> pd.DataFrame:
+        """The rows of ``table`` in primary-key order: the first 1,000 (and it says so), or ``limit=None`` for all."""
+        return _schema.rows(self.reader, table, limit)
 
     def er_diagram(self) -> Diagram:
         """The schema as it is now, as a Mermaid ER diagram (drawn by JupyterLab)."""
-        return _diagrams.er_diagram(self.engine)
+        return _diagrams.er_diagram(self.reader)
 
     def revision_graph(self) -> Diagram:
         """The revisions as a Mermaid graph: branches, merges, the current one marked."""

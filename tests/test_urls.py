@@ -198,3 +198,25 @@ def test_an_ambiguous_password_gets_check_urls_error(password):
                                  "mysql://learner@db.example.com/shop"])
 def test_a_server_url_that_reads_one_way_is_accepted_unchanged(url):
     assert environment_url(url) == url
+
+
+def test_environment_values_are_checked_where_they_are_used(tmp_path, monkeypatch):
+    """MIGRATOR_PROD_URL and add_environment get the same clear refusals, never a raw error or a password."""
+    from migrator import MigratorError, Workspace
+
+    ws = Workspace("envs", root=tmp_path, reset=True)
+    for value in ("sqlite://", ":memory:", str(tmp_path / "missing" / "prod.db"), "postgresql://learner:Hq7xZ@Kp9w/Rt5m@db.example.com/shop"):
+        monkeypatch.setenv("MIGRATOR_PROD_URL", value)
+        with pytest.raises(MigratorError) as caught:
+            ws.environment("prod")
+        assert "Kp9w" not in str(caught.value) and "Rt5m" not in str(caught.value)
+        shown = ws.environments()
+        assert shown.set_index("environment").loc["prod", "database"] == "(not usable)"
+        assert "Kp9w" not in shown.to_string()
+    monkeypatch.delenv("MIGRATOR_PROD_URL")
+    with pytest.raises(MigratorError) as caught:
+        ws.add_environment("prod", "postgresql://learner:Hq7xZ@Kp9w/Rt5m@db.example.com/shop")
+    assert "Kp9w" not in str(caught.value) and "%40" in caught.value.fix
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MIGRATOR_PROD_URL", "prod.db")  # a bare path: relative to where you are, as in a shell
+    assert ws.environment("prod").database_path == tmp_path / "prod.db"
