@@ -178,6 +178,35 @@ def test_integer_to_small_integer_with_a_large_value(shop):
     assert "1 value" in finding.explanation
 
 
+def test_integer_to_float_above_two_to_the_53_loses_digits(shop):
+    with shop.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE books SET published_year = 9007199254740993 WHERE title = 'Kindred'")
+    hand_written(shop, batch("books", "batch_op.alter_column('published_year', existing_type=sa.Integer(), type_=sa.Float())"))
+    [finding] = shop.lint()
+    assert (finding.code, finding.severity) == ("type-narrowing", "destructive")
+    assert "1 value" in finding.explanation and "2**53" in finding.explanation
+
+
+def test_integer_to_float_where_every_value_is_exact_is_a_warning(shop):
+    with shop.engine.begin() as connection:  # the near miss: 2**53 itself is exact in a float
+        connection.exec_driver_sql("UPDATE books SET published_year = 9007199254740992 WHERE title = 'Kindred'")
+    hand_written(shop, batch("books", "batch_op.alter_column('published_year', existing_type=sa.Integer(), type_=sa.Float())"))
+    assert codes(shop.lint()) == [("type-narrowing", "books", "published_year", "warning")]
+
+
+@pytest.mark.parametrize("stored, severity", [(b"\xff\xfe not text", "destructive"), (b"plain ascii", "warning")])
+def test_bytes_to_text_judged_by_whether_they_decode(shop, stored, severity):
+    hand_written(shop, "op.add_column('books', sa.Column('cover', sa.LargeBinary()))", message="cover")
+    shop.upgrade()
+    with shop.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE books SET cover = ?", (stored,))
+    hand_written(shop, batch("books", "batch_op.alter_column('cover', existing_type=sa.LargeBinary(), type_=sa.String())"))
+    [finding] = shop.lint()
+    assert (finding.code, finding.severity) == ("type-narrowing", severity)
+    if severity == "destructive":
+        assert "4 values" in finding.explanation and "UTF-8" in finding.explanation
+
+
 @pytest.mark.parametrize("old, new, narrows", [
     (sa.String(200), sa.String(100), True),
     (sa.Text(), sa.String(50), True),
@@ -186,7 +215,9 @@ def test_integer_to_small_integer_with_a_large_value(shop):
     (sa.Numeric(10, 2), sa.Numeric(10, 1), True),
     (sa.Numeric(10, 2), sa.Numeric(12, 2), False),
     (sa.Float(), sa.Integer(), True),
-    (sa.Integer(), sa.Float(), False),
+    (sa.Integer(), sa.Float(), True),  # exact only up to 2**53
+    (sa.LargeBinary(), sa.String(), True),  # bytes that are not UTF-8
+    (sa.LargeBinary(), sa.LargeBinary(), False),
     (sa.BigInteger(), sa.Integer(), True),
     (sa.SmallInteger(), sa.BigInteger(), False),
     (sa.String(20), sa.Integer(), True),

@@ -56,6 +56,21 @@ class Facts:
         condition = where.format(c=self.q(column))
         return self._scalar(f"SELECT count(*) FROM {self.q(table)} WHERE {condition}")
 
+    def not_utf8(self, table: str, column: str) -> int:
+        """Values of ``table.column`` stored as bytes that do not decode as UTF-8 (read in chunks)."""
+        if column not in self.columns(table):
+            return 0
+        result = self.connection.exec_driver_sql(
+            f"SELECT {self.q(column)} FROM {self.q(table)} WHERE typeof({self.q(column)}) = 'blob'")
+        bad = 0
+        while chunk := result.fetchmany(1000):
+            for (value,) in chunk:
+                try:
+                    bytes(value).decode("utf-8")
+                except UnicodeDecodeError:
+                    bad += 1
+        return bad
+
     def duplicates(self, table: str, columns: list[str]) -> list[tuple]:
         """Up to three duplicated values (ignoring NULLs, as unique constraints do), with counts."""
         known = self.columns(table)

@@ -18,7 +18,7 @@ from alembic.operations import ops as alembic_ops
 
 from .facts import Facts
 from .findings import DESTRUCTIVE, WARNING, WILL_FAIL, Finding, at_stake
-from .types import compatible, narrowing
+from .types import NOT_UTF8, compatible, narrowing
 
 #: Operations after which the data is no longer what the database holds now.
 DATA_CHANGES = (alembic_ops.ExecuteSQLOp, alembic_ops.BulkInsertOp)
@@ -208,7 +208,10 @@ def type_narrowing(op, ctx: Context) -> list[Finding]:
         return []
     where, what_does_not_fit = lost
     table, column = op.table_name, op.column_name
-    bad = ctx.facts.count(table, column, f"{{c}} IS NOT NULL AND ({where})")
+    if where == NOT_UTF8:
+        bad = ctx.facts.not_utf8(table, column)
+    else:
+        bad = ctx.facts.count(table, column, f"{{c}} IS NOT NULL AND ({where})")
     if bad:
         what = (f"`{table}.{column}` changes from {old} to {new}, but {_n(bad, 'value')} here "
                 f"{what_does_not_fit}. SQLite keeps such values as they are (it does not enforce sizes), "

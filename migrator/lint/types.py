@@ -5,6 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 _INT_RANGE = {"small": 2**15, "int": 2**31, "big": 2**63}
+#: Every integer up to this size fits a float (an IEEE double) exactly; beyond it, digits are lost.
+EXACT_IN_FLOAT = 2**53
+#: Not SQL: the values must be decoded to know (``Facts.not_utf8``).
+NOT_UTF8 = "not valid UTF-8"
 
 
 def narrowing(old, new) -> tuple[str, str] | None:
@@ -22,6 +26,11 @@ def narrowing(old, new) -> tuple[str, str] | None:
             limit = _INT_RANGE[new_size]
             return f"{{c}} < {-limit} OR {{c}} >= {limit}", f"are outside the range of {new}"
         return None
+    if old_kind == "integer" and new_kind == "float":
+        return (f"abs({{c}}) > {EXACT_IN_FLOAT}",
+                "are integers beyond 2**53, which a float cannot hold exactly (their last digits are lost)")
+    if old_kind == "binary" and new_kind == "string":
+        return NOT_UTF8, "are bytes that are not valid UTF-8 text (rows() could no longer read them)"
     if old_kind in ("numeric", "float") and new_kind == "integer":
         return "{c} != CAST({c} AS INTEGER)", "have a fractional part"
     if old_kind in ("numeric", "float") and new_kind == "numeric" and new.precision is not None:
