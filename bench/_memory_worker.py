@@ -29,15 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the repository's migrator, as the notebooks see it
 
 
-def load_verify():
-    """The kit's verification function, or None while migrator/backup.py has none."""
-    try:
-        from migrator import backup
-    except ImportError:
-        return None
-    return getattr(backup, "verify", None)
-
-
 def scan(before: Path, _after: Path) -> str:
     connection = sqlite3.connect(before)
     count = 0
@@ -48,15 +39,16 @@ def scan(before: Path, _after: Path) -> str:
 
 
 def verify(before: Path, after: Path) -> str:
-    function = load_verify()
-    result = function(before, after)
+    from migrator.backup import verify as compare
+
+    result = compare(before, after)
     if hasattr(result, "ok") and not result.ok:
         raise SystemExit(f"verify found differences between two identical copies: {result!r}")
     return describe(result)
 
 
 def fingerprint(before: Path, _after: Path) -> str:
-    """One side of verify: integrity check, schema, per-table count and hash."""
+    """What a backup stores: integrity check, schema, per-table count and content hash, of one file."""
     from migrator.backup import fingerprint
 
     return describe(fingerprint(before))
@@ -108,7 +100,7 @@ def main(argv: list[str]) -> None:
         "fingerprint": fingerprint,
         "integrity": integrity,
     }[mode]
-    load_verify()  # same imports in every mode, so baselines compare
+    import migrator.backup  # noqa: F401 - same imports in every mode, so baselines compare
     rss_before = _status_mb("VmRSS")
     peak_before = _status_mb("VmHWM")  # this image's own peak so far (the imports)
     reset = _reset_peak()
