@@ -1,11 +1,12 @@
 """The migration environment: how Alembic connects and what it compares against.
 
-One file serves two callers:
+One file serves three callers:
 - the ``alembic`` command line, run from the repository root (reads alembic.ini);
 - the ``migrator`` package in the notebooks, which copies this file into every
-  workspace and hands in a live connection and fresh metadata through
+  workspace and hands in a live Connection and fresh metadata through
   ``config.attributes`` (Alembic cookbook: "Sharing a Connection across one or
-  more programmatic migration commands").
+  more programmatic migration commands");
+- pytest-alembic, which hands in an Engine the same way.
 """
 
 import os
@@ -13,6 +14,7 @@ from logging.config import fileConfig
 from pathlib import Path
 
 from alembic import context
+from sqlalchemy.engine import Connection, Engine
 
 from migrator.database import create_engine
 from migrator.loader import load_metadata
@@ -25,9 +27,15 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 
 def models_metadata():
-    """What the database should look like: handed in, or read from the models file."""
-    if "target_metadata" in config.attributes:
+    """What the database should look like: handed in, or read from the models file.
+
+    The kit says ``load_models=False`` for commands that need no models (a move):
+    a models.py being edited must not stop an upgrade.
+    """
+    if config.attributes.get("target_metadata") is not None:
         return config.attributes["target_metadata"]
+    if config.attributes.get("load_models") is False:
+        return None
     models = Path(config.get_main_option("models", "models.py"))
     if not models.is_absolute() and config.config_file_name:
         models = Path(config.config_file_name).resolve().parent / models
@@ -73,16 +81,17 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     """Run the revisions against a live database, all of them in one transaction."""
-    connection = config.attributes.get("connection")
-    if connection is not None:  # handed in by migrator, which owns the transaction
-        _run(connection)
+    handed = config.attributes.get("connection")
+    if isinstance(handed, Connection):  # migrator: it owns the transaction
+        _run(handed)
         return
-    engine = create_engine(database_url())
+    engine = handed if isinstance(handed, Engine) else create_engine(database_url())  # pytest-alembic, the CLI
     try:
         with engine.connect() as connection:
             _run(connection)
     finally:
-        engine.dispose()
+        if handed is None:
+            engine.dispose()
 
 
 def _run(connection) -> None:

@@ -263,7 +263,7 @@ class Project:
     def move(self, verb: str, target: str, backup=None) -> Move:
         """Run ``alembic upgrade/downgrade/stamp target`` in one transaction and say what it did."""
         _require_target(target)
-        with self._progress(f"{verb} {target}"), self.transaction(target_metadata=None) as cfg:
+        with self._progress(f"{verb} {target}"), self.transaction(load_models=False) as cfg:
             # Read inside the transaction (BEGIN IMMEDIATE): if another process migrated
             # while we waited for the lock, 'before' is what it left, not what we saw.
             context = MigrationContext.configure(cfg.attributes["connection"])

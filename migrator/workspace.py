@@ -119,7 +119,7 @@ class Workspace(Project):
             if autogenerate and not allow_empty and directives[0].upgrade_ops.is_empty():
                 directives[:] = []
 
-        with self.transaction(target_metadata=self.metadata() if autogenerate else None) as cfg:
+        with self.transaction(**({"target_metadata": self.metadata()} if autogenerate else {"load_models": False})) as cfg:
             script = self.generate(
                 cfg, message, autogenerate=autogenerate, head=head, splice=splice,
                 rev_id=self.next_id(), process_revision_directives=keep_unless_empty,
@@ -190,7 +190,7 @@ class Workspace(Project):
         """The SQL an upgrade would run, as text for review (``alembic upgrade --sql``)."""
         buffer = io.StringIO()
         url = f"{dialect}://" if dialect else self.url
-        cfg = self.config(output_buffer=buffer, url=url, target_metadata=None)
+        cfg = self.config(output_buffer=buffer, url=url, load_models=False)
         with translated(self):
             command.upgrade(cfg, revisions, sql=True)
         return buffer.getvalue()
