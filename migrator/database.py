@@ -54,6 +54,16 @@ def create_read_engine(url: str | URL, **kwargs) -> Engine:
     return sa.create_engine(url, **kwargs)
 
 
+def same_database(a: str | URL, b: str | URL) -> bool:
+    """Do two URLs name the same database? (SQLite: the same file, however the path is written.)"""
+    a, b = make_url(a), make_url(b)
+    if a.get_backend_name() != b.get_backend_name():
+        return False
+    if a.get_backend_name() == "sqlite":
+        return bool(a.database and b.database) and Path(a.database).resolve() == Path(b.database).resolve()
+    return (a.host, a.port, a.database, a.username) == (b.host, b.port, b.database, b.username)
+
+
 def make_transactional(engine: Engine) -> Engine:
     """Apply SQLAlchemy's pysqlite recipe: the driver stops managing transactions, we BEGIN."""
 

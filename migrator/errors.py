@@ -72,6 +72,10 @@ class DatabaseLockedError(MigratorError):
     """Another connection held the database's write lock for longer than the kit waits."""
 
 
+class EnvironmentMismatchError(MigratorError):
+    """env.py migrated (or would have migrated) another database than the one the kit was asked to use."""
+
+
 class AppError(MigratorError):
     """The sample app's code and the database schema disagree."""
 

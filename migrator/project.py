@@ -20,6 +20,7 @@ a list of revisions or a URL; everything above it uses its public methods.
 
 from __future__ import annotations
 
+import ast
 import copy
 import io
 import os
@@ -37,10 +38,10 @@ from alembic.util import CommandError
 from sqlalchemy.pool import NullPool
 
 from . import progress
-from .database import create_engine, create_read_engine
-from .errors import RevisionError, ScriptLocationError, WorkspaceError
+from .database import create_engine, create_read_engine, mask_url, same_database
+from .errors import EnvironmentMismatchError, MigratorError, RevisionError, ScriptLocationError, WorkspaceError
 from .plan import Plan
-from .results import Move, Revision, as_current
+from .results import Move, Revision, as_current, label
 from .translate import translated
 
 #: From this size on, upgrades and downgrades show a progress bar (they may take seconds).
@@ -261,22 +262,59 @@ class Project:
         return Plan.build(verb, target, self.steps(verb, target), self.url, acknowledge)
 
     def move(self, verb: str, target: str, backup=None) -> Move:
-        """Run ``alembic upgrade/downgrade/stamp target`` in one transaction and say what it did."""
+        """Run ``alembic upgrade/downgrade/stamp target`` and say what it did, and how atomically.
+
+        Normally the kit owns one transaction for the whole move and hands its connection
+        to env.py: all or nothing.  A move with an ``autocommit_block`` (it must commit),
+        or a project whose env.py opens its own connection to this database, runs the
+        way Alembic runs it instead (env.py's transactions, often one per revision).
+        """
         _require_target(target)
-        with self._progress(f"{verb} {target}"), self.transaction(load_models=False) as cfg:
-            # Read inside the transaction (BEGIN IMMEDIATE): if another process migrated
-            # while we waited for the lock, 'before' is what it left, not what we saw.
-            context = MigrationContext.configure(cfg.attributes["connection"])
-            before = as_current(context.get_current_heads())
-            self._run_command(cfg, verb, target)
-            after = as_current(context.get_current_heads())
+        steps = [] if verb == "stamp" else self.steps(verb, target)
+        if any(_commits_midway(script, verb) for script in steps):
+            return self._move_by_alembic(verb, target, backup, handed=True,
+                                         why="a revision commits midway (autocommit_block)")
+        try:
+            with self._progress(f"{verb} {target}"), self.transaction(load_models=False) as cfg:
+                # Read inside the transaction (BEGIN IMMEDIATE): if another process migrated
+                # while we waited for the lock, 'before' is what it left, not what we saw.
+                context = MigrationContext.configure(cfg.attributes["connection"])
+                before = as_current(context.get_current_heads())
+                self._run_command(cfg, verb, target)
+                after = as_current(context.get_current_heads())
+        except _OwnConnection:  # env.py ignored our connection but works on this database: let it
+            return self._move_by_alembic(verb, target, backup, handed=False,
+                                         why="env.py opens its own connection")
+        return self._moved(verb, before, after, backup, ATOMIC)
+
+    def _move_by_alembic(self, verb: str, target: str, backup, *, handed: bool, why: str) -> Move:
+        """The move as ``alembic upgrade`` runs it: env.py's own transactions; on failure, say what stayed."""
+        before = self.current()
+        engine = self.engine
+        try:
+            with engine.connect() as connection, translated(self, atomic=False), redirect_stdout(io.StringIO()):
+                cfg = self.config(load_models=False, **({"connection": connection} if handed else {}))
+                environment = self._run_command(cfg, verb, target)
+        except MigratorError as exc:
+            after = self.current()
+            stayed = self._moved(verb, before, after, None, "").steps
+            kept = (f" Revision{'s' if len(stayed) > 1 else ''} {', '.join(r for r, _ in stayed)} stayed applied"
+                    if stayed else " No revision stayed applied")
+            raise type(exc)(f"{exc.what}{kept} ({why}: Alembic's own transactions); the database is at "
+                            f"{label(after)}.", exc.fix) from None
+        finally:
+            engine.dispose()
+        per = "one transaction per revision" if environment.per_migration else "env.py's transaction"
+        return self._moved(verb, before, self.current(), backup, f"{per} ({why})")
+
+    def _moved(self, verb: str, before, after, backup, atomicity: str) -> Move:
         if verb == "stamp":
-            return Move(verb, before, after, ())
+            return Move(verb, before, after, (), atomicity=atomicity)
         upper, lower = (after, before) if verb == "upgrade" else (before, after)
         walked = list(self.script_directory().iterate_revisions(upper or "base", lower or "base"))
         if verb == "upgrade":
             walked.reverse()
-        return Move(verb, before, after, tuple((s.revision, s.doc) for s in walked), backup)
+        return Move(verb, before, after, tuple((s.revision, s.doc) for s in walked), backup, atomicity)
 
     def generate(self, cfg: Config, message: str, *, autogenerate: bool, rev_id: str | None = None,
                  head: str = "head", splice: bool = False, process_revision_directives=None):
@@ -294,31 +332,29 @@ class Project:
                 run(rev, context)
                 return []
 
-            self._run_env(cfg, retrieve, template_args=revision_context.template_args,
+            self._run_env(cfg, retrieve, own_ok=True, template_args=revision_context.template_args,
                           revision_context=revision_context)
         generated = list(revision_context.generate_scripts())
         self._scripts = None  # Alembic added the new revision to the cached map in place: load afresh
         return generated[0] if len(generated) == 1 else generated
 
-    def _run_command(self, cfg: Config, verb: str, target: str) -> None:
+    def _run_command(self, cfg: Config, verb: str, target: str) -> _Environment:
         """``alembic upgrade/downgrade/stamp target`` (online), as ``alembic.command`` runs it."""
         scripts = self.script_directory()
         if verb == "stamp":
             destination = (target,)
-            self._run_env(cfg, lambda rev, context: scripts._stamp_revs(destination, rev),
-                          destination_rev=destination, purge=False)
-            return
+            return self._run_env(cfg, lambda rev, context: scripts._stamp_revs(destination, rev),
+                                 destination_rev=destination, purge=False)
         if ":" in target:
             raise CommandError("Range revision not allowed")
         resolve = scripts._upgrade_revs if verb == "upgrade" else scripts._downgrade_revs
-        self._run_env(cfg, lambda rev, context: resolve(target, rev), destination_rev=target)
+        return self._run_env(cfg, lambda rev, context: resolve(target, rev), destination_rev=target)
 
-    def _run_env(self, cfg: Config, fn, **options) -> None:
+    def _run_env(self, cfg: Config, fn, own_ok: bool = False, **options) -> _Environment:
         """Run env.py inside an EnvironmentContext whose migration function is ``fn``."""
         scripts = self.script_directory()
         path = str(Path(scripts.dir) / "env.py")
-        with EnvironmentContext(cfg, scripts, fn=fn, **options):
-            exec(_env_code(path), {"__name__": "env_py", "__file__": path})  # noqa: S102 - the project's own env.py
+        return _Environment(cfg, scripts, fn=fn, expected_url=self.url, own_ok=own_ok, **options).run(path)
 
     def _progress(self, desc: str):
         """A progress bar while a move rewrites a large database (none for small ones or in tests)."""
@@ -326,6 +362,79 @@ class Project:
         if progress.quiet() or not path.is_file() or path.stat().st_size < LARGE_DATABASE:
             return nullcontext()
         return progress.watch(self.url, desc=desc)
+
+
+ATOMIC = "all or nothing (one transaction, the kit's)"
+#: What env.py must do to run on the database the kit hands it (Alembic cookbook, "Sharing a Connection").
+ENV_SNIPPET = (
+    "in run_migrations_online(), before creating an engine: `connectable = config.attributes.get"
+    "('connection')`; when it is not None, call `context.configure(connection=connectable, ...)` "
+    "with it instead of your own engine's connection"
+)
+
+
+class _OwnConnection(Exception):
+    """env.py connected to this same database by itself: run the move Alembic's way instead."""
+
+
+class _Environment:
+    """Runs env.py in Alembic's EnvironmentContext, checking what env.py configures before anything runs.
+
+    The kit never reports on one database while env.py moves another: if env.py
+    configures a connection that is not the one handed in, to another database, the
+    command stops right there, inside ``context.configure()``.
+    """
+
+    def __init__(self, config: Config, scripts: ScriptDirectory, *, expected_url: str, own_ok: bool = False,
+                 **options) -> None:
+        self.context = EnvironmentContext(config, scripts, **options)
+        # The alembic.context proxy copies the instance's attributes when entered: env.py's
+        # context.configure() then reaches this check, after Alembic's own configure.
+        self._configure = self.context.configure
+        self.context.configure = self.configure
+        self.expected_url = expected_url
+        self.own_ok = own_ok  # reading (autogenerate) on env.py's own connection to this database is fine
+        self.per_migration = False
+
+    def run(self, path: str) -> _Environment:
+        with self.context:
+            exec(_env_code(path), {"__name__": "env_py", "__file__": path})  # noqa: S102 - the project's own env.py
+        return self
+
+    def configure(self, *args, **kwargs) -> None:
+        self._configure(*args, **kwargs)
+        if self.context.is_offline_mode():
+            return
+        migration = self.context.get_context()
+        self.per_migration = bool(migration.opts.get("transaction_per_migration"))
+        handed = self.context.config.attributes.get("connection")
+        used = migration.connection
+        if handed is not None and (used is handed or getattr(used, "connection", None) is getattr(handed, "connection", 0)):
+            return
+        if same_database(used.engine.url, self.expected_url):
+            if handed is not None and not self.own_ok:
+                raise _OwnConnection()
+            return
+        raise EnvironmentMismatchError(
+            f"env.py connected to {mask_url(used.engine.url)} by itself, not to {mask_url(self.expected_url)}, "
+            "the database the kit was asked to use; nothing ran on either.",
+            f"Let env.py use the connection it is handed: {ENV_SNIPPET}. Or open the project without "
+            "database= (then the kit uses the database env.py chooses).",
+        )
+
+
+def _commits_midway(script: Script, function: str) -> bool:
+    """Does ``upgrade()`` (or ``downgrade()``) use ``autocommit_block()``? It commits what ran before it."""
+    try:
+        source = Path(script.path).read_text()
+        tree = ast.parse(source)
+    except (OSError, SyntaxError):
+        return False
+    return any(
+        isinstance(node, ast.FunctionDef) and node.name == function
+        and "autocommit_block" in (ast.get_source_segment(source, node) or "")
+        for node in tree.body
+    )
 
 
 def _require_target(target) -> None:

@@ -77,6 +77,7 @@ class Move:
     after: str | tuple[str, ...] | None
     steps: tuple[tuple[str, str], ...]  # (revision id, message), in the order applied
     backup: object = field(default=None, compare=False)  # the Backup made first, if asked for
+    atomicity: str = field(default="all or nothing (one transaction, the kit's)", compare=False)
 
     def __str__(self) -> str:
         start, end = label(self.before), label(self.after)
@@ -96,6 +97,8 @@ class Move:
         lines += [f"- `{rev}` {message}" for rev, message in self.steps]
         if self.backup is not None:
             lines += ["", f"(backed up first: `{self.backup.file}`, verified)"]
+        if not self.atomicity.startswith("all or nothing"):
+            lines += ["", f"(atomicity: {self.atomicity})"]
         return "\n".join(lines)
 
 

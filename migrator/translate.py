@@ -43,8 +43,12 @@ class Project(Protocol):
 
 
 @contextmanager
-def translated(ws: Project):
-    """Run a block; re-raise known failures as MigratorErrors (with no chained noise)."""
+def translated(ws: Project, *, atomic: bool = True):
+    """Run a block; re-raise known failures as MigratorErrors (with no chained noise).
+
+    ``atomic=False``: the block did not run in one transaction (offline SQL, or env.py's
+    own transactions), so no message may say that everything was rolled back.
+    """
     try:
         yield
     except MigratorError:
@@ -52,11 +56,18 @@ def translated(ws: Project):
     except CommandError as exc:
         raise _command_error(ws, exc) from None
     except (sa.exc.DBAPIError, NotImplementedError) as exc:
-        raise _migration_error(ws, exc) from None
+        raise _suffixed(_migration_error(ws, exc), atomic) from None
     except Exception as exc:
         if revision_frame(exc) is None:  # not raised by a revision: a bug to see as is
             raise
-        raise _migration_error(ws, exc) from None
+        raise _suffixed(_migration_error(ws, exc), atomic) from None
+
+
+def _suffixed(error: MigratorError, atomic: bool) -> MigratorError:
+    """The error as is, or without the promise that the command was rolled back."""
+    if atomic or ROLLED_BACK not in error.what:
+        return error
+    return type(error)(error.what.replace(f" {ROLLED_BACK}", "").replace(ROLLED_BACK, "").strip(), error.fix)
 
 
 def _command_error(ws: Project, exc: CommandError) -> MigratorError:
