@@ -17,7 +17,7 @@ from alembic import context
 from sqlalchemy.engine import Connection, Engine
 
 from migrator.database import create_engine
-from migrator.loader import load_metadata
+from migrator.loader import metadata_from
 
 config = context.config
 
@@ -27,19 +27,13 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 
 def models_metadata():
-    """What the database should look like: handed in, or read from the models file.
-
-    The kit says ``load_models=False`` for commands that need no models (a move):
-    a models.py being edited must not stop an upgrade.
-    """
+    """What the database should look like: handed in, or loaded from the models (a file or an import path)."""
     if config.attributes.get("target_metadata") is not None:
         return config.attributes["target_metadata"]
-    if config.attributes.get("load_models") is False:
+    if config.attributes.get("load_models") is False:  # a move needs no models: an unsaved edit cannot stop it
         return None
-    models = Path(config.get_main_option("models", "models.py"))
-    if not models.is_absolute() and config.config_file_name:
-        models = Path(config.config_file_name).resolve().parent / models
-    return load_metadata(models)
+    base = Path(config.config_file_name).resolve().parent if config.config_file_name else Path.cwd()
+    return metadata_from(config.get_main_option("models", "models.py"), base)
 
 
 def database_url():

@@ -88,6 +88,51 @@ def load_metadata(path: str | Path) -> sa.MetaData:
     return find_metadata(load_models(path))
 
 
+def is_import_path(spec: str) -> bool:
+    """'myapp.db:Base.metadata' (module:attribute), as opposed to a file such as 'models.py'."""
+    module, _, attribute = spec.partition(":")
+    return bool(attribute) and not module.endswith(".py") and all(p.isidentifier() for p in module.split("."))
+
+
+def metadata_from(spec: str, base: str | Path) -> sa.MetaData:
+    """The metadata a project names: a models file (relative to ``base``) or an import path.
+
+    An import path is imported fresh each time (its package's modules are dropped from
+    ``sys.modules`` first, with ``base`` first on ``sys.path``), so a saved change is seen,
+    as with a models file.
+    """
+    if not is_import_path(spec):
+        path = Path(spec)
+        return load_metadata(path if path.is_absolute() else Path(base) / path)
+    module_name, _, attribute = spec.partition(":")
+    package = module_name.split(".")[0]
+    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(Path(base).resolve()))
+    try:
+        value = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            value = getattr(value, part)
+    except (ImportError, AttributeError) as exc:
+        raise ModelsError(
+            f"The models {spec!r} could not be loaded: {type(exc).__name__}: {exc}.",
+            f"Check the module and attribute names (from {Path(base).name}/, as env.py imports them).",
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - the package itself raised while importing
+        raise ModelsError(
+            f"Importing the models {spec!r} raised {type(exc).__name__}: {exc}.",
+            "Fix that module so that it imports cleanly, save it, and run the step again.",
+        ) from None
+    finally:
+        sys.path.remove(str(Path(base).resolve()))
+    if not isinstance(value, sa.MetaData):
+        raise ModelsError(
+            f"{spec!r} is a {type(value).__name__}, not SQLAlchemy MetaData.",
+            "Point it at the metadata itself, e.g. 'myapp.db:Base.metadata'.",
+        )
+    return value
+
+
 def _check_foreign_keys(module: ModuleType, path: Path) -> None:
     """Resolve every ForeignKey now: a typo in its target would otherwise surface in autogenerate."""
     for metadata in _metadatas(module):

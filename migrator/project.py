@@ -39,7 +39,15 @@ from sqlalchemy.pool import NullPool
 
 from . import progress
 from .database import create_engine, create_read_engine, mask_url, same_database
-from .errors import EnvironmentMismatchError, MigratorError, RevisionError, ScriptLocationError, WorkspaceError
+from .errors import (
+    EnvironmentMismatchError,
+    MigratorError,
+    ModelsError,
+    RevisionError,
+    ScriptLocationError,
+    WorkspaceError,
+)
+from .loader import is_import_path, metadata_from
 from .plan import Plan
 from .results import Move, Revision, as_current, label
 from .translate import translated
@@ -58,7 +66,7 @@ def sqlite_url(database: str | Path) -> str:
 class Project:
     """An Alembic project folder (the one holding ``alembic.ini``) and the database its verbs use."""
 
-    def __init__(self, path: str | Path, *, database: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path, *, database: str | Path | None = None, models: str | None = None) -> None:
         path = Path(path)
         if not (path / "alembic.ini").is_file():
             raise WorkspaceError(
@@ -68,6 +76,7 @@ class Project:
         self.path = path
         self.name = path.resolve().name
         self._scripts: tuple[ScriptDirectory, tuple | None, list[Script]] | None = None
+        self._models = models
         self._url = sqlite_url(database) if database is not None else self.option("sqlalchemy.url")
 
     def __repr__(self) -> str:
@@ -86,8 +95,31 @@ class Project:
         return self.path / "alembic.ini"
 
     @property
+    def models(self) -> str | None:
+        """Where the models are: a file ('models.py') or an import path ('myapp.db:Base.metadata').
+
+        Given to the constructor, else alembic.ini's ``models`` option, else ``models.py`` if
+        the project has one; None when the project names no models.
+        """
+        spec = self._models or self.option("models")
+        if spec:
+            return spec
+        return "models.py" if (self.path / "models.py").is_file() else None
+
+    @property
     def models_path(self) -> Path:
-        return self.path / (self.option("models") or "models.py")
+        """The models file (for projects whose models are one file)."""
+        spec = self.models
+        return self.path / (spec if spec and not is_import_path(spec) else "models.py")
+
+    def metadata(self) -> sa.MetaData:
+        """The models' metadata, loaded fresh: what autogenerate compares the database with."""
+        if self.models is None:
+            raise ModelsError(
+                f"The project {self.name} names no models, so nothing can be compared with the database.",
+                "Open it with models='myapp.db:Base.metadata' (or a file), or set `models = ...` in alembic.ini.",
+            )
+        return metadata_from(self.models, self.path)
 
     @property
     def versions_path(self) -> Path:
@@ -125,6 +157,9 @@ class Project:
             attributes={"configure_logger": False, **attributes},
         )
         cfg.set_main_option("script_location", str(self.script_location()))
+        # An env.py that makes its own engine from alembic.ini (as `alembic init` writes it) then
+        # connects to the database the kit works on, not to the one the file names.
+        cfg.set_main_option("sqlalchemy.url", self._url.replace("%", "%%"))
         return cfg
 
     def script_location(self) -> Path:
@@ -402,6 +437,9 @@ class _Environment:
         return self
 
     def configure(self, *args, **kwargs) -> None:
+        handed_models = self.context.config.attributes.get("target_metadata")
+        if kwargs.get("target_metadata") is None and handed_models is not None:
+            kwargs["target_metadata"] = handed_models  # an env.py that knows no models gets the kit's
         self._configure(*args, **kwargs)
         if self.context.is_offline_mode():
             return

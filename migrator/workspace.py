@@ -18,7 +18,6 @@ import io
 from pathlib import Path
 
 import pandas as pd
-import sqlalchemy as sa
 from alembic import command
 
 from . import backup as _backup
@@ -31,7 +30,7 @@ from . import scaffold
 from .app import Bookshop
 from .diagrams import Diagram
 from .errors import BackupError, NoChangesError, UnknownRevisionError, WorkspaceError
-from .loader import find_metadata, load_models
+from .loader import load_models
 from .project import Project
 from .results import Move, Revision, label
 from .translate import known_revisions, translated
@@ -56,10 +55,14 @@ class Workspace(Project):
         self.name = name
 
     @classmethod
-    def open(cls, path: str | Path, *, database: str | Path | None = None) -> Workspace:
-        """Use an existing Alembic project folder (e.g. the repository root) as a workspace."""
+    def open(cls, path: str | Path, *, database: str | Path | None = None, models: str | None = None) -> Workspace:
+        """Use any Alembic project folder (the repository root, your own project) as a workspace.
+
+        ``models`` names the models when alembic.ini does not: a file, or an import path
+        such as ``"myapp.db:Base.metadata"``.
+        """
         ws = cls.__new__(cls)  # a Workspace has no state of its own: Project's is all of it
-        Project.__init__(ws, path, database=database)
+        Project.__init__(ws, path, database=database, models=models)
         return ws
 
     def __repr__(self) -> str:
@@ -91,9 +94,6 @@ class Workspace(Project):
     def load_models(self):
         """The models file, executed fresh: what autogenerate and the app will see."""
         return load_models(self.models_path)
-
-    def metadata(self) -> sa.MetaData:
-        return find_metadata(self.load_models())
 
     # -- step 3: revisions ----------------------------------------------------------------
 

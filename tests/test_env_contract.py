@@ -76,7 +76,12 @@ def project(tmp_path) -> Path:
     return path
 
 
-def test_a_stock_env_py_on_another_database_is_refused_before_anything_runs(project, tmp_path):
+def test_an_env_py_that_picks_its_own_database_is_refused_before_anything_runs(project, tmp_path):
+    """env.py ignores both the connection handed in and alembic.ini's URL: the kit must not report on `other`."""
+    env = project / "alembic" / "env.py"
+    env.write_text(env.read_text().replace(
+        'config.get_section(config.config_ini_section, {})',
+        '{"sqlalchemy.url": "sqlite:///" + str(__import__("pathlib").Path(__file__).parent.parent / "app.db")}'))
     other = tmp_path / "other.db"
     sqlite3.connect(other).close()
     ws = Workspace.open(project, database=other)
@@ -85,6 +90,12 @@ def test_a_stock_env_py_on_another_database_is_refused_before_anything_runs(proj
     assert "config.attributes.get('connection')" in caught.value.fix
     assert "nothing ran" in caught.value.what
     assert tables(project / "app.db") == [] and tables(other) == []  # neither database moved
+
+
+def test_a_stock_env_py_on_another_database_uses_it_through_alembic_ini(project, tmp_path):
+    ws = Workspace.open(project, database=tmp_path / "other.db")
+    assert ws.upgrade().steps[-1][0] == "a2"
+    assert tables(tmp_path / "other.db") == ["alembic_version", "t"] and tables(project / "app.db") == []
 
 
 def test_a_stock_env_py_on_its_own_database_runs_as_alembic_does(project):
@@ -132,3 +143,46 @@ def test_the_kits_own_moves_are_all_or_nothing(bookshop):
     move = bookshop.upgrade()
     assert move.atomicity.startswith("all or nothing")
     assert "atomicity" not in move._repr_markdown_()  # the usual case needs no note
+
+
+PACKAGE_MODELS = '''\
+from sqlalchemy import Integer
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class T(Base):
+    __tablename__ = "t"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    x: Mapped[int | None]
+'''
+
+
+def test_models_from_an_import_path_are_loaded_fresh(project):
+    (project / "myapp").mkdir()
+    (project / "myapp" / "__init__.py").write_text("")
+    (project / "myapp" / "db.py").write_text(PACKAGE_MODELS)
+    ws = Workspace.open(project, models="myapp.db:Base.metadata")
+    ws.upgrade()
+    assert ws.check().empty
+    (project / "myapp" / "db.py").write_text(PACKAGE_MODELS + "    y: Mapped[int | None]\n")
+    assert ws.check()[["change", "column"]].values.tolist() == [["add_column", "y"]]
+    ini = project / "alembic.ini"
+    ini.write_text(ini.read_text().replace("[alembic]\n", "[alembic]\nmodels = myapp.db:Base.metadata\n", 1))
+    assert Workspace.open(project).models == "myapp.db:Base.metadata"
+    assert len(Workspace.open(project).check()) == 1
+
+
+def test_a_project_without_models_says_so_and_the_other_checks_run(project):
+    from migrator import ModelsError
+
+    ws = Workspace.open(project)
+    with pytest.raises(ModelsError, match="names no models"):
+        ws.check()
+    results = ws.run_checks().set_index("check")
+    assert not results.loc["models match schema", "passed"]
+    assert "names no models" in results.loc["models match schema", "detail"]
+    assert results.drop(index="models match schema")["passed"].all()
