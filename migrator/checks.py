@@ -19,7 +19,7 @@ from typing import Protocol
 import pandas as pd
 
 from .errors import MigratorError
-from .schema import diff_sentence
+from .schema import diff_sentence, structure, structure_diff
 
 
 class Workspace(Protocol):
@@ -30,11 +30,12 @@ class Workspace(Protocol):
     def upgrade(self, target: str = "head"): ...
     def downgrade(self, target: str = "-1"): ...
     def check(self) -> pd.DataFrame: ...
-    def tables(self) -> pd.DataFrame: ...
-    def script_directory(self): ...
+    def move(self, verb: str, target: str): ...
+    def current_heads(self) -> set[str]: ...
+    def revisions(self) -> list: ...
     def with_database(self, database) -> Workspace: ...
     @property
-    def engine(self): ...
+    def reader(self): ...
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,19 @@ class CheckResult:
     check: str
     passed: bool
     detail: str
+    differences: tuple = ()  # rows of (revision, table, object, before, after), where a check compares schemas
+
+    def frame(self) -> pd.DataFrame:
+        """The differences as a table, for reading one by one."""
+        return pd.DataFrame(list(self.differences), columns=["revision", "table", "object", "before", "after"])
+
+
+class CheckFailed(AssertionError):
+    """A check's failure, with the rows that show why."""
+
+    def __init__(self, message: str, differences: list[dict] = ()) -> None:
+        super().__init__(message)
+        self.differences = tuple(differences)
 
 
 def single_head(ws: Workspace) -> CheckResult:
@@ -78,25 +92,74 @@ def models_match_schema(ws: Workspace) -> CheckResult:
 
 
 def up_down_consistency(ws: Workspace) -> CheckResult:
-    """Each revision goes up, down and up again, and ends with the schema it first made."""
+    """Every downgrade restores the schema its revision started from, and going up again gives the same schema.
+
+    One walk up (a snapshot of the structure after each revision), one walk down
+    (each step compared with the snapshot before it), one walk up again: linear in
+    the length of the history.  Structure, not DDL text, is compared (columns, types,
+    nullability, defaults, keys, indexes with their order, collation and expressions),
+    and every revision that differs is reported, not just the first.
+    """
     def run(scratch: Workspace) -> str:
-        steps = _order(scratch)
-        scripts = scratch.script_directory()
-        for revision in steps:
-            scratch.downgrade("base")  # only this revision's ancestors: no other branch
-            scratch.upgrade(revision)
-            schema = _schema(scratch)
-            scratch.downgrade(_parent(scripts, revision))
-            scratch.upgrade(revision)
-            if _schema(scratch) != schema:
-                raise AssertionError(f"{revision}: the schema differs after down and up again")
-        scratch.upgrade("heads")
-        scratch.downgrade("base")
-        if scratch.tables()["table"].tolist() != ["alembic_version"]:
-            raise AssertionError("downgrading to base left tables behind")
-        return f"{len(steps)} revision(s) went up, down and up again; all the way down to base"
+        order = _order(scratch)
+        states = [(frozenset(), structure(scratch.reader))]  # (heads, schema) before each revision
+        for revision in order:
+            scratch.move("upgrade", revision)
+            states.append((frozenset(scratch.current_heads()), structure(scratch.reader)))
+        ancestors = _ancestors(scratch.revisions())
+        problems, differences, carried = [], [], set()
+        index = len(order)
+        while index > 0:
+            target = index - 1
+            # Inside a branch, downgrading to one head leaves the other branch alone (Alembic's rule):
+            # step back to a single head that everything undone descends from (the branch point).
+            while target > 0 and not (
+                len(states[target][0]) == 1
+                and all(next(iter(states[target][0])) in ancestors[rev] for rev in order[target:index])
+            ):
+                target -= 1
+            heads = states[target][0]
+            scratch.move("downgrade", next(iter(heads)) if heads else "base")
+            found = structure_diff(states[target][1], structure(scratch.reader))
+            new = [row for row in found if (row["table"], row["object"], row["after"]) not in carried]
+            carried = {(row["table"], row["object"], row["after"]) for row in found}  # left by a later step
+            if new:
+                undone = ", ".join(order[target:index])
+                problems.append(f"{undone} ({_summary(new)})")
+                differences += [{"revision": undone, **row} for row in new]
+            index = target
+        try:
+            scratch.move("upgrade", "heads")
+            again = structure_diff(states[-1][1], structure(scratch.reader))
+        except MigratorError as exc:  # what was left behind can make the way up fail
+            problems.append(f"going up again fails: {exc.what}")
+            again = []
+        if again:
+            problems.append(f"up again ({_summary(again)})")
+            differences += [{"revision": "up again", **row} for row in again]
+        if problems:
+            raise CheckFailed(
+                f"{len(problems)} problem(s) going down and up again: {'; '.join(problems)}",
+                differences,
+            )
+        return f"{len(order)} revision(s) went up, down and up again with the same schema each time"
 
     return _on_scratch("up/down consistency", ws, run)
+
+
+def _ancestors(revisions: list) -> dict[str, set[str]]:
+    """Every revision's ancestors, from the revisions listed oldest first."""
+    found: dict[str, set[str]] = {}
+    for script in revisions:
+        parents = script.down_revision
+        parents = tuple(parents) if isinstance(parents, (tuple, list)) else ((parents,) if parents else ())
+        found[script.revision] = set(parents).union(*(found[p] for p in parents))
+    return found
+
+
+def _summary(rows: list[dict]) -> str:
+    shown = [f"{r['table']}: {r['object']} {'left behind' if r['after'] and not r['before'] else 'missing' if r['before'] and not r['after'] else 'changed'}" for r in rows[:3]]
+    return ", ".join(shown) + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
 
 
 STANDARD_CHECKS: tuple[Callable[[Workspace], CheckResult], ...] = (
@@ -118,22 +181,6 @@ def _order(ws: Workspace) -> list[str]:
     return ws.history()["revision"].tolist()
 
 
-def _parent(scripts, revision: str) -> str:
-    """Where one step down from ``revision`` leads; for a merge, its first parent."""
-    parents = scripts.get_revision(revision).down_revision
-    if isinstance(parents, (tuple, list)):
-        parents = parents[0]
-    return parents or "base"
-
-
-def _schema(ws: Workspace) -> str:
-    with ws.engine.connect() as connection:
-        rows = connection.exec_driver_sql(
-            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
-        ).all()
-    return "\n".join(map(str, rows))
-
-
 def _on_scratch(name: str, ws: Workspace, run: Callable[[Workspace], str]) -> CheckResult:
     """Run ``run`` against an empty temporary database; failures become a failed result."""
     with tempfile.TemporaryDirectory(prefix="migrator-check-") as folder:
@@ -141,4 +188,4 @@ def _on_scratch(name: str, ws: Workspace, run: Callable[[Workspace], str]) -> Ch
         try:
             return CheckResult(name, True, run(scratch))
         except (MigratorError, AssertionError) as exc:
-            return CheckResult(name, False, str(exc).split("\n")[0])
+            return CheckResult(name, False, str(exc).split("\n")[0], getattr(exc, "differences", ()))

@@ -186,3 +186,138 @@ def _require_table(inspector, table: str) -> None:
             f"The database has no table {table!r}.",
             f"Use one of its tables ({known}); ws.tables() lists them.",
         )
+
+
+# -- the schema as comparable structure ---------------------------------------------------------
+
+#: Per table: {"columns": {...}, "primary key": ..., "foreign keys": set, "indexes": {...}, "checks": set}
+Structure = dict
+
+
+def structure(engine: Engine) -> Structure:
+    """The schema as facts to compare, not DDL text: columns (type, nullability, default), keys,
+    indexes with their order, collation, expressions and WHERE, and CHECK constraints.
+
+    Quoting, constraint order and column order do not matter; ``alembic_version`` is left
+    out (its row changes, its shape does not).  SQLite is asked with its pragmas, which is
+    fast enough to take after every step of a long chain; other databases through
+    SQLAlchemy's inspector.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            return _sqlite_structure(connection)
+        return _inspected_structure(connection)
+
+
+def structure_diff(before: Structure, after: Structure) -> list[dict]:
+    """What differs, one row per object: table, object, before, after (None where it is missing)."""
+    rows = []
+    for table in sorted(set(before) | set(after)):
+        if table not in after or table not in before:
+            rows.append({"table": table, "object": "table", "before": "exists" if table in before else None,
+                         "after": "exists" if table in after else None})
+            continue
+        for kind in ("columns", "primary key", "foreign keys", "indexes", "checks"):
+            old, new = before[table].get(kind), after[table].get(kind)
+            if old == new:
+                continue
+            if isinstance(old, dict):
+                for name in sorted(set(old) | set(new), key=str):
+                    if old.get(name) != new.get(name):
+                        rows.append({"table": table, "object": f"{_ONE[kind]} {name}",
+                                     "before": _shown(old.get(name)), "after": _shown(new.get(name))})
+            else:
+                rows.append({"table": table, "object": kind, "before": _shown(old), "after": _shown(new)})
+    return rows
+
+
+_ONE = {"columns": "column", "indexes": "index"}
+
+
+def _shown(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (set, frozenset)):
+        return "; ".join(sorted(map(str, value))) or "(none)"
+    return str(value)
+
+
+def _sqlite_structure(connection) -> Structure:
+    names = [
+        row[0] for row in connection.exec_driver_sql("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table'")
+        if not row[0].lower().startswith("sqlite_") and row[0] != VERSION_TABLE
+    ]
+    sql = dict(connection.exec_driver_sql("SELECT name, sql FROM sqlite_schema").all())
+    found = {}
+    for table in names:
+        quoted = connection.dialect.identifier_preparer.quote(table)
+        columns = {r[1]: (r[2].upper(), bool(r[3]), r[4]) for r in connection.exec_driver_sql(f"PRAGMA table_xinfo({quoted})") if r[6] in (0, 2, 3)}
+        key = tuple(r[1] for r in sorted((r for r in connection.exec_driver_sql(f"PRAGMA table_xinfo({quoted})") if r[5]), key=lambda r: r[5]))
+        keys: dict[int, list] = {}
+        for r in connection.exec_driver_sql(f"PRAGMA foreign_key_list({quoted})"):
+            keys.setdefault(r[0], []).append(r)
+        foreign = frozenset(
+            (rows[0][2], tuple(r[3] for r in rows), tuple(r[4] or "" for r in rows), rows[0][5], rows[0][6])
+            for rows in keys.values()
+        )
+        indexes = {}
+        for index in connection.exec_driver_sql(f"PRAGMA index_list({quoted})").all():
+            name, unique, origin, partial = index[1], bool(index[2]), index[3], bool(index[4])
+            if origin == "pk":
+                continue  # the primary key, already compared
+            parts = tuple(
+                (r[2] if r[1] >= 0 else "<expression>", "desc" if r[3] else "asc", r[4].upper())
+                for r in connection.exec_driver_sql(f"PRAGMA index_xinfo({connection.dialect.identifier_preparer.quote(name)})")
+                if r[5]
+            )
+            definition = (unique, parts)
+            if partial or any(p[0] == "<expression>" for p in parts):
+                definition += (_normalized(sql.get(name) or ""),)  # the expression and WHERE are only in its SQL
+            indexes[name if origin == "c" else f"unique {', '.join(p[0] for p in parts)}"] = definition
+        checks = frozenset(_normalized(text) for text in _check_clauses(sql.get(table) or ""))
+        found[table] = {"columns": columns, "primary key": key, "foreign keys": foreign, "indexes": indexes, "checks": checks}
+    return found
+
+
+def _inspected_structure(connection) -> Structure:
+    inspector = sa.inspect(connection)
+    found = {}
+    for table in inspector.get_table_names():
+        if table == VERSION_TABLE:
+            continue
+        found[table] = {
+            "columns": {c["name"]: (str(c["type"]).upper(), bool(c["nullable"]), c.get("default")) for c in inspector.get_columns(table)},
+            "primary key": tuple(inspector.get_pk_constraint(table).get("constrained_columns") or ()),
+            "foreign keys": frozenset(
+                (fk["referred_table"], tuple(fk["constrained_columns"]), tuple(fk["referred_columns"]),
+                 (fk.get("options") or {}).get("onupdate"), (fk.get("options") or {}).get("ondelete"))
+                for fk in inspector.get_foreign_keys(table)
+            ),
+            "indexes": {
+                i["name"]: (bool(i["unique"]), tuple(i["column_names"]), tuple(sorted((i.get("column_sorting") or {}).items())),
+                            tuple(i.get("expressions") or ()), str((i.get("dialect_options") or {}).get("postgresql_where")))
+                for i in inspector.get_indexes(table)
+            } | {f"unique {', '.join(u['column_names'])}": (True, tuple(u["column_names"])) for u in inspector.get_unique_constraints(table)},
+            "checks": frozenset(_normalized(c["sqltext"]) for c in inspector.get_check_constraints(table)),
+        }
+    return found
+
+
+def _check_clauses(create_table: str) -> list[str]:
+    """The CHECK (...) clauses of a CREATE TABLE statement, parentheses balanced."""
+    found, upper, start = [], create_table.upper(), 0
+    while (at := upper.find("CHECK", start)) >= 0:
+        open_at = create_table.find("(", at)
+        depth, end = 0, open_at
+        for end in range(open_at, len(create_table)):
+            depth += {"(": 1, ")": -1}.get(create_table[end], 0)
+            if depth == 0:
+                break
+        found.append(create_table[open_at:end + 1])
+        start = end + 1
+    return found
+
+
+def _normalized(sql: str) -> str:
+    """SQL text with quoting, case and spacing folded, so equal definitions compare equal."""
+    return " ".join(sql.replace('"', "").replace("`", "").replace("[", "").replace("]", "").lower().split())

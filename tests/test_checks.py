@@ -62,7 +62,34 @@ def test_a_downgrade_that_forgets_a_column_fails_up_down_consistency(bookshop):
     write_revision_body(bookshop, rev, "op.add_column('books', sa.Column('pages', sa.Integer()))", "pass")
     result = up_down_consistency(bookshop)
     assert not result.passed
-    assert "0005" in result.detail and "duplicate column name: pages" in result.detail
+    assert "0005 (books: column pages left behind)" in result.detail
+    assert result.frame()[["revision", "table", "object", "before"]].values.tolist() == [["0005", "books", "column pages", None]]
+
+
+def test_every_revision_that_does_not_undo_itself_is_reported_with_a_diff(bookshop):
+    pages = bookshop.revision("add pages", autogenerate=False)
+    write_revision_body(bookshop, pages, "op.add_column('books', sa.Column('pages', sa.Integer()))", "pass")
+    index = bookshop.revision("index titles descending", autogenerate=False)
+    write_revision_body(bookshop, index, "op.create_index('ix_title_desc', 'books', [sa.text('title DESC')])",
+                        "op.drop_index('ix_title_desc', 'books')\nop.create_index('ix_title_desc', 'books', ['title'])")
+    frame = up_down_consistency(bookshop).frame()
+    assert set(frame["revision"]) == {"0005", "0006"}  # both, not just the first
+    [row] = frame[frame["revision"] == "0006"].to_dict("records")
+    assert row["object"] == "index ix_title_desc" and row["before"] is None  # an ascending index left behind
+
+
+def test_the_structure_compared_ignores_ddl_text_and_order(bookshop):
+    """A downgrade that re-creates a table with other quoting and column order restores the same structure."""
+    rev = bookshop.revision("rebuild authors", autogenerate=False)
+    write_revision_body(bookshop, rev, "op.execute('SELECT 1')", """
+        op.execute('CREATE TABLE "t2" ("name" VARCHAR(100) NOT NULL, id INTEGER NOT NULL, CONSTRAINT pk_t2 PRIMARY KEY (id))')
+        op.execute('INSERT INTO t2 (id, name) SELECT id, name FROM authors')
+        op.execute('DROP TABLE authors')
+        op.execute('ALTER TABLE t2 RENAME TO authors')
+        op.execute('CREATE UNIQUE INDEX uq_authors_name ON authors (name)')
+    """)
+    result = up_down_consistency(bookshop)
+    assert result.passed or "authors" not in result.detail.split("(")[0], result.detail
 
 
 def test_a_revision_that_cannot_run_fails_upgrade_from_empty(bookshop):
