@@ -21,7 +21,7 @@ LAYERS = {
     2: {"plan", "project"},
     3: {"checks", "environments", "widgets"},  # Workspace's conveniences: typed with Protocols
     4: {"workspace"},
-    5: {"exercises", "__init__"},
+    5: {"exercises", "__init__", "cli", "__main__"},
 }
 
 
