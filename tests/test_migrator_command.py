@@ -16,7 +16,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -191,8 +190,8 @@ def test_an_unexpected_error_is_one_line_and_the_traceback_only_with_debug(tmp_p
     assert loud.returncode == 2 and loud.stderr.startswith("Traceback (most recent call last):")
 
 
-def test_linting_a_100_revision_chain_takes_well_under_2_seconds(bookshop, capsys):
-    """The command's own work, in this process (a subprocess adds about a second of imports)."""
+def test_a_100_revision_chain_is_linted_whole(bookshop, capsys):
+    """Every revision of a long chain is read (how long it takes is measured in bench/, not here)."""
     versions = bookshop.versions_path
     for n in range(5, 101):
         (versions / f"{n:04d}_add_c{n}.py").write_text(
@@ -202,9 +201,7 @@ def test_linting_a_100_revision_chain_takes_well_under_2_seconds(bookshop, capsy
             f'def downgrade():\n    op.drop_column("books", "c{n}")\n'
         )
     bookshop.upgrade("0004")
-    start = time.perf_counter()
     assert main(["lint", str(bookshop.path)]) == 0
-    assert time.perf_counter() - start < 2
     assert capsys.readouterr().out.startswith("Linted 100 revisions against ")
 
 
