@@ -394,3 +394,82 @@ def test_destructive_reads_either_direction_against_the_data_now(shop):
     [finding] = destructive(shop, "0002", "downgrade")  # would drop published_year and its 3 values
     assert (finding.code, finding.where) == ("drop-column", "books.published_year")
     assert str(finding) == "drop-column books.published_year (destructive)"
+
+
+# -- batch-rebuild-loses-index ------------------------------------------------------------------
+
+
+def descending_title_index(shop) -> None:
+    hand_written(shop, "op.execute('CREATE INDEX ix_books_title_desc ON books (title DESC)')",
+                 "op.drop_index('ix_books_title_desc', table_name='books')", message="title index")
+    shop.upgrade()
+
+
+def index_is_descending(shop) -> bool:
+    with shop.reader.connect() as connection:
+        parts = connection.exec_driver_sql("PRAGMA index_xinfo(ix_books_title_desc)").mappings().all()
+    return any(p["desc"] for p in parts if p["key"])
+
+
+def test_a_batch_rebuild_that_loses_an_index_detail_is_reported(shop):
+    descending_title_index(shop)
+    hand_written(shop, batch("books", "batch_op.alter_column('title', existing_type=sa.String(200), type_=sa.String(300))"))
+    [finding] = shop.lint()
+    assert codes([finding]) == [("batch-rebuild-loses-index", "books", None, "warning")]
+    assert "ix_books_title_desc" in finding.explanation and "DESC order" in finding.explanation
+    assert "op.create_index('ix_books_title_desc'" in finding.fix
+    shop.upgrade()
+    assert not index_is_descending(shop)  # the hazard is real: the copy made it ascending
+
+
+def test_a_batch_block_that_stays_in_place_or_recreates_the_index_is_silent(shop):
+    descending_title_index(shop)
+    hand_written(shop, batch("books", "batch_op.add_column(sa.Column('pages', sa.Integer()))"))
+    assert shop.lint() == ()  # add_column without an SQL default: ALTER TABLE in place, no copy
+    hand_written(shop, batch("books", "batch_op.alter_column('title', existing_type=sa.String(200), type_=sa.String(300))")
+                 + "\nop.drop_index('ix_books_title_desc', table_name='books', if_exists=True)"
+                 + "\nop.create_index('ix_books_title_desc', 'books', [sa.text('title DESC')])")
+    assert shop.lint() == ()  # the fix: re-created after the block
+
+
+# -- false alarms that must stay silent -----------------------------------------------------------
+
+
+def test_a_table_dropped_and_created_again_under_its_name_is_no_rename(shop):
+    hand_written(shop, "op.drop_table('books')\n"
+                       "op.create_table('books', sa.Column('id', sa.Integer, primary_key=True), sa.Column('title', sa.String(200)),"
+                       " sa.Column('published_year', sa.Integer), sa.Column('slug', sa.String(200)), sa.Column('author_id', sa.Integer))")
+    found = codes(shop.lint())
+    assert ("drop-table", "books", None, "destructive") in found
+    assert not any(code == "probable-rename" for code, *_ in found)
+
+
+def test_no_rename_guess_across_different_foreign_key_targets(shop):
+    hand_written(shop, "op.create_table('editors', sa.Column('id', sa.Integer, primary_key=True))\n" + batch(
+        "books", "batch_op.drop_column('author_id')",
+        "batch_op.add_column(sa.Column('editor_id', sa.Integer, sa.ForeignKey('editors.id')))"))
+    found = codes(shop.lint())
+    assert ("drop-column", "books", "author_id", "destructive") in found
+    assert not any(code == "probable-rename" for code, *_ in found)
+
+
+def test_an_index_dropped_with_its_column_is_reported_once(shop):
+    hand_written(shop, "op.create_index('ix_books_year', 'books', ['published_year'])", message="year index")
+    shop.upgrade()
+    hand_written(shop, batch("books", "batch_op.drop_index('ix_books_year')", "batch_op.drop_column('published_year')"))
+    assert codes(shop.lint()) == [("drop-column", "books", "published_year", "destructive")]
+
+
+def test_a_data_migration_is_followed_past_its_first_query(shop):
+    hand_written(shop, """
+        titles = op.get_bind().execute(sa.text("SELECT title FROM books ORDER BY id")).scalars().all()
+        for title in titles:
+            op.get_bind().execute(sa.text("UPDATE books SET title = upper(title) WHERE title = :t"), {"t": title})
+        with op.batch_alter_table("books") as batch_op:
+            batch_op.drop_column("published_year")
+    """)
+    before = dump(shop)
+    findings = shop.lint()
+    assert codes(findings) == [("drop-column", "books", "published_year", "destructive")]
+    assert findings.incomplete is None  # read to the end
+    assert dump(shop) == before  # what the loop wrote while being read was rolled back

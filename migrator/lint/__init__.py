@@ -39,7 +39,7 @@ from dataclasses import replace
 from . import rules
 from .facts import Facts
 from .findings import DESTRUCTIVE, ICONS, SEVERITIES, WARNING, WILL_FAIL, Finding, Findings
-from .recorder import flatten, record_operations, source_of
+from .recorder import batches, flatten, record_operations, source_of
 from .types import narrowing
 
 #: Every code the linter can report, with the severity it has when data is at stake (from the rules).
@@ -61,13 +61,17 @@ def lint_ops(ops, url: str | None = None, *, revision: str | None = None) -> Fin
     it (or before the database exists) the rules that depend on data stay silent and
     drops are warnings.
     """
+    with Facts.open(url) as facts:
+        return _lint(ops, facts, revision)
+
+
+def _lint(ops, facts: Facts, revision: str | None) -> Findings:
     flat = list(flatten(ops))
     found: list[Finding] = []
-    with Facts.open(url) as facts:
-        context = rules.Context(facts, flat)
-        for op in flat:
-            for declared in rules.rules_for(op):
-                found += declared.check(op, context)
+    context = rules.Context(facts, flat)
+    for op in flat + list(batches(ops)):
+        for declared in rules.rules_for(op):
+            found += declared.check(op, context)
     found.sort(key=lambda f: SEVERITIES.index(f.severity))  # the most serious first, else in revision order
     return Findings(replace(f, revision=revision) for f in found)
 
@@ -78,8 +82,15 @@ def lint_script(script, url: str | None = None, *, direction: str = "upgrade") -
     ``direction="downgrade"`` reads ``downgrade()``, judged against the database as it
     is now, the state a downgrade starts from.  Marker comments apply to upgrades.
     """
-    recorded, problem = record_operations(script.module, function=direction)
-    findings = lint_ops(recorded, url, revision=script.revision)
+    with Facts.open(url) as facts:
+        if facts.connection is not None:
+            try:  # op.get_bind() reads the real data; anything the function writes is rolled back
+                recorded, problem = record_operations(script.module, function=direction, connection=facts.connection)
+            finally:
+                facts.connection.rollback()
+        else:
+            recorded, problem = record_operations(script.module, function=direction)
+        findings = _lint(recorded, facts, script.revision)
     if direction == "upgrade":
         findings = acknowledge(findings, markers(source_of(script)))
     return Findings(findings, incomplete=problem, scope=script.revision)

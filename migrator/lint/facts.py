@@ -56,6 +56,36 @@ class Facts:
         condition = where.format(c=self.q(column))
         return self._scalar(f"SELECT count(*) FROM {self.q(table)} WHERE {condition}")
 
+    def foreign_targets(self, table: str, column: str) -> set[str]:
+        """The tables ``table.column`` points at with a foreign key (empty if none)."""
+        if not self.has_table(table):
+            return set()
+        return {fk["referred_table"] for fk in self._inspector.get_foreign_keys(table) if column in fk["constrained_columns"]}
+
+    def fragile_indexes(self, table: str) -> dict[str, str]:
+        """SQLite indexes of ``table`` that a batch rebuild re-creates wrongly, with what they have.
+
+        A rebuild re-creates indexes from reflection, which on SQLite loses the sort order
+        (DESC), the collation, expressions and a partial index's WHERE.
+        """
+        if not self.has_table(table) or self.connection.dialect.name != "sqlite":
+            return {}
+        found = {}
+        for index in self.connection.exec_driver_sql(f"PRAGMA index_list({self.q(table)})").mappings():
+            if index["origin"] != "c":
+                continue  # UNIQUE and PRIMARY KEY constraints are part of the table: they survive
+            parts = self.connection.exec_driver_sql(f"PRAGMA index_xinfo({self.q(index['name'])})").mappings().all()
+            keys = [p for p in parts if p["key"]]
+            details = [text for present, text in (
+                (any(p["desc"] for p in keys), "DESC order"),
+                (any(p["coll"] and p["coll"].upper() != "BINARY" for p in keys), "a collation"),
+                (any(p["cid"] == -2 for p in keys), "an expression"),
+                (bool(index["partial"]), "a WHERE clause"),
+            ) if present]
+            if details:
+                found[index["name"]] = " and ".join(details)
+        return found
+
     def not_utf8(self, table: str, column: str) -> int:
         """Values of ``table.column`` stored as bytes that do not decode as UTF-8 (read in chunks)."""
         if column not in self.columns(table):

@@ -1,9 +1,12 @@
 """Read a revision's operations without running them: an Alembic ``Operations`` that records.
 
-``upgrade()`` (or ``downgrade()``) runs against an ``Operations`` object in offline
-mode whose ``invoke`` appends each operation to a list instead of executing it
-(``batch_alter_table`` blocks included), so nothing touches a database.  Python code
-in the function does run; ``op.execute`` SQL does not.
+``upgrade()`` (or ``downgrade()``) runs against an ``Operations`` object whose
+``invoke`` appends each operation to a list instead of executing it
+(``batch_alter_table`` blocks included): no DDL and no ``op.execute`` SQL runs.
+Python code in the function does run.  Given a connection, ``op.get_bind()`` is that
+connection, so a data migration that reads rows is followed past its first query;
+whatever it writes there is rolled back by the caller.  Without one (offline), the
+first query ends the reading, and the findings say how far it got.
 """
 
 from __future__ import annotations
@@ -21,16 +24,20 @@ from alembic.runtime.migration import MigrationContext
 from ..errors import revision_frame
 
 
-def record_operations(module, dialect: str = "sqlite", function: str = "upgrade") -> tuple[list, str | None]:
+def record_operations(module, dialect: str = "sqlite", function: str = "upgrade",
+                      connection=None) -> tuple[list, str | None]:
     """Run ``module.<function>()`` against an Operations object that records, not executes.
 
     Returns the operations (``batch_alter_table`` blocks as ``ModifyTableOps``) and,
     if the function raised part-way, a short description of why (the operations up
     to that point are still returned).
     """
-    context = MigrationContext.configure(
-        dialect_name=dialect, opts={"as_sql": True, "output_buffer": io.StringIO()}
-    )
+    if connection is not None:
+        context = MigrationContext.configure(connection=connection)
+    else:
+        context = MigrationContext.configure(
+            dialect_name=dialect, opts={"as_sql": True, "output_buffer": io.StringIO()}
+        )
     recorded: list = []
     operations = Operations(context)
     operations.invoke = _recorder(recorded, context)
@@ -46,6 +53,17 @@ def record_operations(module, dialect: str = "sqlite", function: str = "upgrade"
     finally:
         operations._remove_proxy()
     return recorded, problem
+
+
+def batches(ops) -> Iterator:
+    """The ``ModifyTableOps`` blocks (batch_alter_table) among the operations."""
+    if ops is None:
+        return
+    for op in ops.ops if isinstance(ops, alembic_ops.OpContainer) else ops:
+        if isinstance(op, alembic_ops.ModifyTableOps):
+            yield op
+        elif isinstance(op, alembic_ops.OpContainer):
+            yield from batches(op)
 
 
 def flatten(ops) -> Iterator:
@@ -72,12 +90,14 @@ def _recorder(recorded: list, context):
 
 def _batch_recorder(recorded: list, context):
     @contextmanager
-    def batch_alter_table(table_name, schema=None, **_options):
+    def batch_alter_table(table_name, schema=None, recreate="auto", **_options):
         inner: list = []
         batch = BatchOperations(context, impl=SimpleNamespace(table_name=table_name, schema=schema))
         batch.invoke = _recorder(inner, context)
         yield batch
-        recorded.append(alembic_ops.ModifyTableOps(table_name, inner, schema=schema))
+        block = alembic_ops.ModifyTableOps(table_name, inner, schema=schema)
+        block.recreate = recreate  # 'auto', 'always' or 'never', as batch_alter_table was told
+        recorded.append(block)
 
     return batch_alter_table
 

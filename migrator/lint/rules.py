@@ -90,7 +90,7 @@ def dropped_table(op, ctx: Context) -> list[Finding]:
     old_columns = set(ctx.facts.columns(op.table_name)) or _reverse_columns(op)
     created = [
         new for new in ctx.of_type(alembic_ops.CreateTableOp)
-        if id(new) not in ctx.claimed and old_columns
+        if id(new) not in ctx.claimed and new.table_name != op.table_name and old_columns
         and len(old_columns & {c.name for c in new.columns if isinstance(c, sa.Column)}) * 2 >= len(old_columns)
     ]
     twin = _best_match(op.table_name, created, lambda new: new.table_name)
@@ -106,9 +106,12 @@ def dropped_column(op, ctx: Context) -> list[Finding]:
     table, column = op.table_name, op.column_name
     values = ctx.facts.count(table, column, "{c} IS NOT NULL")
     old_type = _column_type(ctx.facts, table, column, op)
+    old_targets = ctx.facts.foreign_targets(table, column) or _reverse_targets(op)
     candidates = [
         add for add in ctx.of_type(alembic_ops.AddColumnOp)
-        if id(add) not in ctx.claimed and add.table_name == table and compatible(old_type, add.column.type)
+        if id(add) not in ctx.claimed and add.table_name == table and add.column.name != column
+        and compatible(old_type, add.column.type)
+        and {fk.target_fullname.split(".")[0] for fk in add.column.foreign_keys} == old_targets
     ]
     twin = _best_match(column, candidates, lambda add: add.column.name)
     if twin is None:
@@ -301,7 +304,7 @@ def dropped_constraint(op, ctx: Context) -> list[Finding]:
 def dropped_index(op, ctx: Context) -> list[Finding]:
     """A dropped index slows queries; a unique one also stops guarding against duplicates."""
     name = str(op.index_name)
-    if _recreated(name, ctx):
+    if _recreated(name, ctx) or _goes_with_its_columns(op, name, ctx):
         return []
     reverse = getattr(op, "_reverse", None)
     unique = bool(getattr(reverse, "unique", False) or ctx.facts.indexes(op.table_name or "").get(name, {}).get("unique"))
@@ -311,6 +314,56 @@ def dropped_index(op, ctx: Context) -> list[Finding]:
         f"{'; it was unique, so duplicates become possible' if unique else ''}.",
         _RECREATED_FIX,
     )]
+
+
+def _goes_with_its_columns(op, name: str, ctx: Context) -> bool:
+    """An index on columns the revision drops: the drop-column finding already says it (once)."""
+    reverse = getattr(op, "_reverse", None)
+    columns = [c for c in getattr(reverse, "columns", ()) if isinstance(c, str)]
+    columns = columns or (ctx.facts.indexes(op.table_name or "").get(name) or {}).get("column_names") or []
+    dropped = {d.column_name for d in ctx.of_type(alembic_ops.DropColumnOp) if d.table_name == op.table_name}
+    return bool(columns) and set(columns) <= dropped
+
+
+# -- what a batch rebuild loses -------------------------------------------------------------
+
+#: Operations a batch block on SQLite runs in place (Alembic's SQLiteImpl.requires_recreate_in_batch).
+_IN_PLACE = (alembic_ops.CreateIndexOp, alembic_ops.DropIndexOp)
+
+
+@rule({"batch-rebuild-loses-index": WARNING}, on=(alembic_ops.ModifyTableOps,))
+def batch_rebuild_loses_index(op, ctx: Context) -> list[Finding]:
+    """A batch block that copies a SQLite table re-creates its indexes from reflection, losing details."""
+    if getattr(op, "recreate", "auto") == "never" or not _rebuilds(op):
+        return []
+    handled = {str(getattr(o, "index_name", "")) for o in ctx.of_type((alembic_ops.CreateIndexOp, alembic_ops.DropIndexOp))}
+    return [
+        Finding(
+            "batch-rebuild-loses-index", WARNING, op.table_name, None,
+            f"The batch block copies `{op.table_name}` (SQLite cannot alter it in place), and the copy "
+            f"re-creates the index `{name}` from reflection without {what}: it comes back as a plain index"
+            f"{' or not at all' if 'expression' in what else ''}. Nothing warns, and `alembic check` does not see it.",
+            f"After the `with op.batch_alter_table('{op.table_name}')` block, drop and re-create the index as it "
+            f"should be: `op.drop_index('{name}', table_name='{op.table_name}', if_exists=True)` then "
+            f"`op.create_index('{name}', '{op.table_name}', [...])` with its DESC, collation, expression or WHERE.",
+        )
+        for name, what in sorted(ctx.facts.fragile_indexes(op.table_name).items())
+        if name not in handled
+    ]
+
+
+def _rebuilds(block) -> bool:
+    """Does this batch block copy the table? Everything but plain add_column and index changes does."""
+    if getattr(block, "recreate", "auto") == "always":
+        return True
+    for inner in block.ops:
+        if isinstance(inner, alembic_ops.AddColumnOp):
+            default = inner.column.server_default
+            if isinstance(getattr(default, "arg", None), sa.sql.ClauseElement) or isinstance(default, sa.Computed):
+                return True
+        elif not isinstance(inner, _IN_PLACE):
+            return True
+    return False
 
 
 def _recreated(name: str, ctx: Context) -> bool:
@@ -334,6 +387,12 @@ def _column_type(facts: Facts, table: str, column: str, op):
         return reverse.column.type
     existing = getattr(op, "existing_type", None)
     return sa.types.to_instance(existing) if existing is not None else None
+
+
+def _reverse_targets(op) -> set[str]:
+    """The tables a dropped column pointed at, as autogenerate remembers it."""
+    column = getattr(getattr(op, "_reverse", None), "column", None)
+    return {fk.target_fullname.split(".")[0] for fk in getattr(column, "foreign_keys", ())}
 
 
 def _reverse_columns(op) -> set[str]:
