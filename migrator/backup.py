@@ -206,9 +206,7 @@ def verify(copy: str | Path, database: str | Path) -> Verification:
 def _compare_attached(connection: sqlite3.Connection) -> tuple[list[str], list[dict]]:
     """Schema, then each table's row counts and differing rows: main against copy."""
     def schema(name: str) -> set:
-        return set(connection.execute(
-            f"SELECT type, name, coalesce(sql, '') FROM {name}.sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-        ))
+        return set(_schema(connection, name))
 
     ours, theirs = schema("main"), schema("copy")
     problems, records = [], []
@@ -331,15 +329,31 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection, what: str, qui
 def _fingerprint(connection: sqlite3.Connection) -> Fingerprint:
     problems = [row[0] for row in connection.execute("PRAGMA integrity_check(5)")]
     integrity = "ok" if problems == ["ok"] else "damaged: " + "; ".join(problems)
-    schema = tuple(
-        tuple(row)
-        for row in connection.execute(
-            "SELECT type, name, coalesce(sql, '') FROM sqlite_master "
-            "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
-        )
-    )
+    schema = _schema(connection, "main")
     tables = tuple(_table_print(connection, name, sql) for kind, name, sql in schema if kind == "table")
     return Fingerprint(integrity, schema, tables)
+
+
+# SQLite's own bookkeeping, which SQLite rebuilds itself: the schema table and the planner's
+# statistics (ANALYZE). Everything else is data, sqlite_sequence (AUTOINCREMENT's memory) included.
+# Names are compared exactly, never with LIKE ('_' is a wildcard there, and LIKE ignores case).
+INTERNAL_TABLES = frozenset({
+    "sqlite_schema", "sqlite_master", "sqlite_temp_schema", "sqlite_temp_master",
+    "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4",
+})
+AUTOINDEX = "sqlite_autoindex_"  # indexes SQLite makes for UNIQUE and PRIMARY KEY: implied by the table
+
+
+def _internal(kind: str, name: str) -> bool:
+    return name in INTERNAL_TABLES if kind == "table" else kind == "index" and name.startswith(AUTOINDEX)
+
+
+def _schema(connection: sqlite3.Connection, database: str) -> tuple[tuple[str, str, str], ...]:
+    """``(type, name, sql)`` of every object in ``database`` except SQLite's own, by type and name."""
+    rows = connection.execute(
+        f"SELECT type, name, coalesce(sql, '') FROM {database}.sqlite_master ORDER BY type, name"
+    )
+    return tuple(tuple(row) for row in rows if not _internal(row[0], row[1]))
 
 
 def _table_print(connection: sqlite3.Connection, table: str, sql: str) -> TablePrint:

@@ -4,11 +4,13 @@ caught, and a failed backup stops an upgrade before anything changes."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 import subprocess
 import sys
 import textwrap
+from contextlib import closing
 
 import pytest
 
@@ -202,3 +204,55 @@ def test_without_rowid_tables_are_compared_on_their_primary_key(tmp_path):
         connection.execute("UPDATE tags SET uses = 4 WHERE name = 'orm'")
     connection.close()
     assert verify(copy, database).problems == ("tags: same row count, different content",)
+
+
+# -- plain SQLite files: what "the same data" means ------------------------------------
+
+
+def sql(path, *statements) -> None:
+    """Run ``statements`` on the SQLite file at ``path`` (made if missing) and commit."""
+    with sqlite3.connect(path) as connection:
+        for statement in statements:
+            connection.execute(statement)
+    connection.close()
+
+
+def dump_hash(path) -> str:
+    """SHA-256 of the whole database as SQL text: proof that nothing changed, not just the row counts."""
+    with closing(sqlite3.connect(path)) as connection:
+        return hashlib.sha256("\n".join(connection.iterdump()).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("table", ["sqlitebooks", "SQLite3_notes"])
+def test_tables_that_only_look_like_sqlites_own_are_compared(tmp_path, table):
+    database = tmp_path / "db.sqlite"
+    sql(database, f'CREATE TABLE "{table}" (id INTEGER PRIMARY KEY, title TEXT)',
+            f"INSERT INTO \"{table}\" (title) VALUES ('Kindred'), ('Dawn')")
+    backup = make_backup(database, "1", quiet=True)
+    assert backup.fingerprint.table(table).rows == 2
+    sql(database, f'DELETE FROM "{table}"')
+    assert verify(backup.path, database).problems == (f"{table}: 2 rows in the copy, 0 in the database",)
+    assert fingerprint(database).table(table).rows == 0
+
+
+def test_sqlite_sequence_is_data(tmp_path):
+    """AUTOINCREMENT remembers the highest id ever used: a restore must bring that back too."""
+    database = tmp_path / "db.sqlite"
+    sql(database, "CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT)",
+            "INSERT INTO notes (body) VALUES ('a'), ('b')")
+    backup = make_backup(database, "1", quiet=True)
+    assert backup.fingerprint.table("sqlite_sequence").rows == 1
+    assert verify(backup.path, database).ok
+    sql(database, "UPDATE sqlite_sequence SET seq = 100 WHERE name = 'notes'")
+    assert verify(backup.path, database).problems == ("sqlite_sequence: same row count, different content",)
+    assert fingerprint(database).table("sqlite_sequence").sha256 != backup.fingerprint.table("sqlite_sequence").sha256
+
+
+def test_sqlites_own_statistics_are_not_data(tmp_path):
+    """ANALYZE rewrites sqlite_stat1 (planner statistics): a near miss that must stay silent."""
+    database = tmp_path / "db.sqlite"
+    sql(database, "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT UNIQUE)", "INSERT INTO t (x) VALUES ('a'), ('b')")
+    backup = make_backup(database, "1", quiet=True)
+    sql(database, "ANALYZE")
+    assert verify(backup.path, database).ok
+    assert fingerprint(database) == backup.fingerprint
