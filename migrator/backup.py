@@ -240,11 +240,18 @@ def _differing_rows(connection: sqlite3.Connection, table: str, sql: str) -> int
     else:
         keys = ["rowid"]
     join = " AND ".join(f"a.{k} = b.{k}" for k in keys)
-    differs = " OR ".join(
-        [f"a.{keys[0]} IS NULL", f"b.{keys[0]} IS NULL"] + [f"a.{_quote(r[1])} IS NOT b.{_quote(r[1])}" for r in info]
-    )
+    differs = " OR ".join([f"a.{keys[0]} IS NULL", f"b.{keys[0]} IS NULL"] + [_differs(_quote(r[1])) for r in info])
     query = f"SELECT count(*) FROM main.{quoted} AS a FULL JOIN copy.{quoted} AS b ON {join} WHERE {differs}"
     return connection.execute(query).fetchone()[0]
+
+
+def _differs(column: str) -> str:
+    """SQL: is ``column`` not the same in rows a and b? Same value byte for byte AND same storage type.
+
+    The column's collation and affinity would call 'abc' and 'ABC' equal under NOCASE, or 1 and 1.0
+    across INTEGER and REAL: BINARY and typeof() see the difference.
+    """
+    return f"a.{column} IS NOT b.{column} COLLATE BINARY OR typeof(a.{column}) IS NOT typeof(b.{column})"
 
 
 def _verification(copy: Path, database: Path, problems: list[str], records: list[dict]) -> Verification:

@@ -256,3 +256,23 @@ def test_sqlites_own_statistics_are_not_data(tmp_path):
     sql(database, "ANALYZE")
     assert verify(backup.path, database).ok
     assert fingerprint(database) == backup.fingerprint
+
+
+@pytest.mark.parametrize("change, problem", [
+    # equal under the column's collation, but not the same text
+    ("UPDATE people SET name = 'KINDRED' WHERE id = 1", "people: same row count, different content"),
+    # equal as numbers, but another storage type (integer -> real) in an untyped column
+    ("UPDATE people SET score = 1.0 WHERE id = 1", "people: same row count, different content"),
+    # near miss: an INTEGER column stores 1.0 as the integer 1, so nothing changed
+    ("UPDATE people SET age = 1.0 WHERE id = 1", None),
+])
+def test_same_data_means_the_same_values_and_storage_types(tmp_path, change, problem):
+    database = tmp_path / "db.sqlite"
+    sql(database, "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE, score, age INTEGER)",
+        "INSERT INTO people (name, score, age) VALUES ('Kindred', 1, 1), ('Dawn', 2, 2)")
+    backup = make_backup(database, "1", quiet=True)
+    before = dump_hash(database)
+    sql(database, change)
+    assert (dump_hash(database) != before) == (problem is not None)
+    assert verify(backup.path, database).problems == ((problem,) if problem else ())
+    assert (fingerprint(database) != backup.fingerprint) == (problem is not None)
