@@ -215,14 +215,14 @@ def _compare_attached(connection: sqlite3.Connection) -> tuple[list[str], list[d
         changed = {n for _, n, _ in ours ^ theirs}
         problems.append(f"different schema ({', '.join(sorted(names or changed))})")
     their_tables = {n for kind, n, _ in theirs if kind == "table"}
-    for _, table, sql in sorted(t for t in ours if t[0] == "table"):
-        quoted = _quote(table)
+    for described in _tables(connection, "main"):
+        table, quoted = described.name, _quote(described.name)
         rows = connection.execute(f"SELECT count(*) FROM main.{quoted}").fetchone()[0]
         if table not in their_tables:
             records.append({"table": table, "rows (database)": rows, "rows (copy)": None, "same content": False})
             continue
         copied = connection.execute(f"SELECT count(*) FROM copy.{quoted}").fetchone()[0]
-        same = rows == copied and _differing_rows(connection, table, sql) == 0
+        same = rows == copied and _differing_rows(connection, described) == 0
         if rows != copied:
             problems.append(f"{table}: {copied} rows in the copy, {rows} in the database")
         elif not same:
@@ -231,16 +231,12 @@ def _compare_attached(connection: sqlite3.Connection) -> tuple[list[str], list[d
     return problems, records
 
 
-def _differing_rows(connection: sqlite3.Connection, table: str, sql: str) -> int:
+def _differing_rows(connection: sqlite3.Connection, table: _Table) -> int:
     """Rows of ``table`` present on one side only, or with any column different."""
-    quoted = _quote(table)
-    info = list(connection.execute(f"PRAGMA main.table_info({quoted})"))
-    if re.search(r"WITHOUT\s+ROWID", sql, re.IGNORECASE):
-        keys = [_quote(r[1]) for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
-    else:
-        keys = ["rowid"]
+    quoted = _quote(table.name)
+    keys = table.key
     join = " AND ".join(f"a.{k} = b.{k}" for k in keys)
-    differs = " OR ".join([f"a.{keys[0]} IS NULL", f"b.{keys[0]} IS NULL"] + [_differs(_quote(r[1])) for r in info])
+    differs = " OR ".join([f"a.{keys[0]} IS NULL", f"b.{keys[0]} IS NULL"] + [_differs(_quote(c)) for c in table.columns])
     query = f"SELECT count(*) FROM main.{quoted} AS a FULL JOIN copy.{quoted} AS b ON {join} WHERE {differs}"
     return connection.execute(query).fetchone()[0]
 
@@ -337,7 +333,7 @@ def _fingerprint(connection: sqlite3.Connection) -> Fingerprint:
     problems = [row[0] for row in connection.execute("PRAGMA integrity_check(5)")]
     integrity = "ok" if problems == ["ok"] else "damaged: " + "; ".join(problems)
     schema = _schema(connection, "main")
-    tables = tuple(_table_print(connection, name, sql) for kind, name, sql in schema if kind == "table")
+    tables = tuple(_table_print(connection, table) for table in _tables(connection, "main"))
     return Fingerprint(integrity, schema, tables)
 
 
@@ -363,20 +359,44 @@ def _schema(connection: sqlite3.Connection, database: str) -> tuple[tuple[str, s
     return tuple(tuple(row) for row in rows if not _internal(row[0], row[1]))
 
 
-def _table_print(connection: sqlite3.Connection, table: str, sql: str) -> TablePrint:
-    """Row count and SHA-256 of the rows in rowid (or primary key) order, read in chunks."""
-    quoted = '"' + table.replace('"', '""') + '"'
-    if re.search(r"WITHOUT\s+ROWID", sql, re.IGNORECASE):
-        keys = [r[1] for r in connection.execute(f"PRAGMA table_info({quoted})") if r[5]]
-        order = ", ".join('"' + k.replace('"', '""') + '"' for k in sorted(keys, key=keys.index))
-    else:
-        order = "rowid"
+@dataclass(frozen=True)
+class _Table:
+    """What comparing and hashing a table needs, as SQLite describes it (never parsed from SQL text)."""
+
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]  # quoted columns (or the rowid) that identify a row, in key order
+
+
+def _tables(connection: sqlite3.Connection, database: str) -> list[_Table]:
+    """The tables of ``database`` that hold data, by name; views, virtual tables and SQLite's own left out."""
+    listed = connection.execute(
+        "SELECT name, type, wr FROM pragma_table_list WHERE schema = ? ORDER BY name", (database,)
+    ).fetchall()
+    tables = []
+    for name, kind, without_rowid in listed:
+        if kind not in ("table", "shadow") or _internal("table", name):
+            continue
+        info = connection.execute(
+            "SELECT name, pk, hidden FROM pragma_table_xinfo(?, ?)", (name, database)
+        ).fetchall()
+        columns = tuple(column for column, _, hidden in info if hidden != 1)
+        if without_rowid:
+            key = tuple(_quote(column) for column, pk, _ in sorted((r for r in info if r[1]), key=lambda r: r[1]))
+        else:
+            key = ("rowid",)
+        tables.append(_Table(name, columns, key))
+    return tables
+
+
+def _table_print(connection: sqlite3.Connection, table: _Table) -> TablePrint:
+    """Row count and SHA-256 of the rows in key order, read in chunks."""
     digest, rows = hashlib.sha256(), 0
-    cursor = connection.execute(f"SELECT * FROM {quoted} ORDER BY {order}")
+    cursor = connection.execute(f"SELECT * FROM {_quote(table.name)} ORDER BY {', '.join(table.key)}")
     while chunk := cursor.fetchmany(CHUNK_ROWS):
         digest.update(repr(chunk).encode())
         rows += len(chunk)
-    return TablePrint(table, rows, digest.hexdigest())
+    return TablePrint(table.name, rows, digest.hexdigest())
 
 
 def _compare(copy: Fingerprint, database: Fingerprint) -> list[str]:

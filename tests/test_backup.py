@@ -276,3 +276,15 @@ def test_same_data_means_the_same_values_and_storage_types(tmp_path, change, pro
     assert (dump_hash(database) != before) == (problem is not None)
     assert verify(backup.path, database).problems == ((problem,) if problem else ())
     assert (fingerprint(database) != backup.fingerprint) == (problem is not None)
+
+
+@pytest.mark.parametrize("id_column", ["id INTEGER PRIMARY KEY", "id INTEGER"])
+def test_a_default_that_reads_without_rowid_does_not_make_a_without_rowid_table(tmp_path, id_column):
+    """The table kind comes from SQLite (pragma_table_list), not from searching the CREATE text."""
+    database = tmp_path / "db.sqlite"
+    sql(database, f"CREATE TABLE t ({id_column}, note TEXT DEFAULT 'WITHOUT ROWID')",
+        "INSERT INTO t (id) VALUES (1), (2)")
+    backup = make_backup(database, "1", quiet=True)
+    assert backup.fingerprint.table("t").rows == 2 and verify(backup.path, database).ok
+    sql(database, "UPDATE t SET note = 'with rowid' WHERE id = 2")
+    assert verify(backup.path, database).problems == ("t: same row count, different content",)
