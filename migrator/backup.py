@@ -232,12 +232,20 @@ def _compare_attached(connection: sqlite3.Connection) -> tuple[list[str], list[d
 
 
 def _differing_rows(connection: sqlite3.Connection, table: _Table) -> int:
-    """Rows of ``table`` present on one side only, or with any column different."""
+    """Rows of ``table`` present on one side only, or with any column different.
+
+    Rows are paired by their key (the row id, or a WITHOUT ROWID table's primary key); a
+    table whose columns took every name of the row id is paired by position in sorted order.
+    """
     quoted = _quote(table.name)
-    keys = table.key
+    a, b, keys = f"main.{quoted}", f"copy.{quoted}", table.key
+    if not keys:
+        number = _quote(_unused("n", table.columns))
+        a, b = (f"(SELECT row_number() OVER (ORDER BY {table.order}) AS {number}, * FROM {side})" for side in (a, b))
+        keys = (number,)
     join = " AND ".join(f"a.{k} = b.{k}" for k in keys)
     differs = " OR ".join([f"a.{keys[0]} IS NULL", f"b.{keys[0]} IS NULL"] + [_differs(_quote(c)) for c in table.columns])
-    query = f"SELECT count(*) FROM main.{quoted} AS a FULL JOIN copy.{quoted} AS b ON {join} WHERE {differs}"
+    query = f"SELECT count(*) FROM {a} AS a FULL JOIN {b} AS b ON {join} WHERE {differs}"
     return connection.execute(query).fetchone()[0]
 
 
@@ -365,7 +373,25 @@ class _Table:
 
     name: str
     columns: tuple[str, ...]
-    key: tuple[str, ...]  # quoted columns (or the rowid) that identify a row, in key order
+    key: tuple[str, ...]  # quoted columns (or the row id) that identify a row, in key order; () if none
+
+    @property
+    def order(self) -> str:
+        """ORDER BY for a stable row order: the key, else every column by bytes and storage type."""
+        if self.key:
+            return ", ".join(self.key)
+        return ", ".join(f"{_quote(c)} COLLATE BINARY, typeof({_quote(c)})" for c in self.columns)
+
+
+ROWID_NAMES = ("_rowid_", "rowid", "oid")  # SQLite's names for the row id, unless a column has the name
+
+
+def _unused(name: str, columns: tuple[str, ...]) -> str:
+    """``name``, or ``name_``, ``name__``... whichever no column has."""
+    taken = {column.lower() for column in columns}
+    while name.lower() in taken:
+        name += "_"
+    return name
 
 
 def _tables(connection: sqlite3.Connection, database: str) -> list[_Table]:
@@ -383,8 +409,9 @@ def _tables(connection: sqlite3.Connection, database: str) -> list[_Table]:
         columns = tuple(column for column, _, hidden in info if hidden != 1)
         if without_rowid:
             key = tuple(_quote(column) for column, pk, _ in sorted((r for r in info if r[1]), key=lambda r: r[1]))
-        else:
-            key = ("rowid",)
+        else:  # the row id, by a name no column took (a column named rowid hides the row id)
+            taken = {column.lower() for column in columns}
+            key = next(((alias,) for alias in ROWID_NAMES if alias not in taken), ())
         tables.append(_Table(name, columns, key))
     return tables
 
@@ -392,7 +419,7 @@ def _tables(connection: sqlite3.Connection, database: str) -> list[_Table]:
 def _table_print(connection: sqlite3.Connection, table: _Table) -> TablePrint:
     """Row count and SHA-256 of the rows in key order, read in chunks."""
     digest, rows = hashlib.sha256(), 0
-    cursor = connection.execute(f"SELECT * FROM {_quote(table.name)} ORDER BY {', '.join(table.key)}")
+    cursor = connection.execute(f"SELECT * FROM {_quote(table.name)} ORDER BY {table.order}")
     while chunk := cursor.fetchmany(CHUNK_ROWS):
         digest.update(repr(chunk).encode())
         rows += len(chunk)

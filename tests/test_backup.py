@@ -288,3 +288,21 @@ def test_a_default_that_reads_without_rowid_does_not_make_a_without_rowid_table(
     assert backup.fingerprint.table("t").rows == 2 and verify(backup.path, database).ok
     sql(database, "UPDATE t SET note = 'with rowid' WHERE id = 2")
     assert verify(backup.path, database).problems == ("t: same row count, different content",)
+
+
+@pytest.mark.parametrize("columns", [
+    "rowid TEXT, name TEXT",  # `rowid` names the user's column: compare on _rowid_
+    "rowid TEXT, oid TEXT, _rowid_ TEXT, name TEXT",  # no name left for the row id: compare sorted rows
+])
+def test_a_user_column_named_rowid_is_not_mistaken_for_the_row_id(tmp_path, columns):
+    database = tmp_path / "db.sqlite"
+    fill = "INSERT INTO t (rowid, name) VALUES ('x', 'a'), ('x', 'b'), (NULL, 'c'), (NULL, 'd')"
+    sql(database, f"CREATE TABLE t ({columns})", fill)
+    backup = make_backup(database, "1", quiet=True)
+    assert verify(backup.path, database).ok  # no false alarm
+    before = dump_hash(database)
+    sql(database, "UPDATE t SET name = 'B' WHERE name = 'b'")
+    assert verify(backup.path, database).problems == ("t: same row count, different content",)
+    assert restore(backup, database).ok and dump_hash(database) == before
+    sql(database, "DELETE FROM t WHERE name = 'c'")
+    assert verify(backup.path, database).problems == ("t: 4 rows in the copy, 3 in the database",)
