@@ -198,37 +198,73 @@ def verify(copy: str | Path, database: str | Path) -> Verification:
             problems = [row[0] for row in connection.execute("PRAGMA copy.integrity_check(5)")]
             if problems != ["ok"]:
                 return _verification(copy, database, [f"integrity check: damaged: {'; '.join(problems)}"], [])
-            return _verification(copy, database, *_compare_attached(connection))
+            try:
+                return _verification(copy, database, *_compare_attached(connection))
+            except sqlite3.DatabaseError as exc:  # the copy is sound: say that the comparison failed
+                return _verification(copy, database, [f"comparison failed: {exc}"], [])
     except sqlite3.DatabaseError as exc:
         return _verification(copy, database, [f"integrity check: unreadable: {exc}"], [])
 
 
 def _compare_attached(connection: sqlite3.Connection) -> tuple[list[str], list[dict]]:
     """Schema, then each table's row counts and differing rows: main against copy."""
-    def schema(name: str) -> set:
-        return set(_schema(connection, name))
-
-    ours, theirs = schema("main"), schema("copy")
     problems, records = [], []
-    if ours != theirs:
-        names = {n for _, n, _ in ours} ^ {n for _, n, _ in theirs}
-        changed = {n for _, n, _ in ours ^ theirs}
-        problems.append(f"different schema ({', '.join(sorted(names or changed))})")
-    their_tables = {n for kind, n, _ in theirs if kind == "table"}
-    for described in _tables(connection, "main"):
-        table, quoted = described.name, _quote(described.name)
-        rows = connection.execute(f"SELECT count(*) FROM main.{quoted}").fetchone()[0]
-        if table not in their_tables:
-            records.append({"table": table, "rows (database)": rows, "rows (copy)": None, "same content": False})
+    schema_changes = _schema_changes(connection)
+    if schema_changes:
+        problems.append(f"different schema ({', '.join(schema_changes)})")
+    ours = {t.name: t for t in _tables(connection, "main")}
+    theirs = {t.name: t for t in _tables(connection, "copy")}
+    for table in sorted(ours.keys() | theirs.keys()):
+        quoted = _quote(table)
+        rows = connection.execute(f"SELECT count(*) FROM main.{quoted}").fetchone()[0] if table in ours else None
+        copied = connection.execute(f"SELECT count(*) FROM copy.{quoted}").fetchone()[0] if table in theirs else None
+        if rows is None or copied is None:  # a whole table missing: already a schema difference
+            records.append({"table": table, "rows (database)": rows, "rows (copy)": copied, "same content": False})
             continue
-        copied = connection.execute(f"SELECT count(*) FROM copy.{quoted}").fetchone()[0]
-        same = rows == copied and _differing_rows(connection, described) == 0
+        comparable = ours[table] == theirs[table]  # same columns and key: rows can be paired
+        same = rows == copied and comparable and _differing_rows(connection, ours[table]) == 0
         if rows != copied:
             problems.append(f"{table}: {copied} rows in the copy, {rows} in the database")
-        elif not same:
+        elif comparable and not same:
             problems.append(f"{table}: same row count, different content")
         records.append({"table": table, "rows (database)": rows, "rows (copy)": copied, "same content": same})
     return problems, records
+
+
+def _schema_changes(connection: sqlite3.Connection) -> list[str]:
+    """How the copy's schema differs from main's, by name: ``ix_extra``, ``books: column isbn only in the database``."""
+    ours = {name: (kind, sql) for kind, name, sql in _schema(connection, "main")}
+    theirs = {name: (kind, sql) for kind, name, sql in _schema(connection, "copy")}
+    changes = []
+    for name in sorted(ours.keys() | theirs.keys()):
+        if name not in ours or name not in theirs:
+            changes.append(name)  # only on one side
+        elif ours[name] != theirs[name]:
+            both_tables = ours[name][0] == theirs[name][0] == "table"
+            changes.append(f"{name}: {_table_changes(connection, name) if both_tables else 'definition differs'}")
+    return changes
+
+
+def _table_changes(connection: sqlite3.Connection, table: str) -> str:
+    """How a table's columns differ between main and copy, in words."""
+    def columns(database: str) -> dict:
+        query = "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?, ?)"
+        return {row[0]: row[1:] for row in connection.execute(query, (table, database))}
+
+    def listed(names: list[str], how: str) -> str:
+        return f"column{'s' if len(names) > 1 else ''} {', '.join(names)} {how}"
+
+    ours, theirs = columns("main"), columns("copy")
+    parts = []
+    if added := [c for c in ours if c not in theirs]:
+        parts.append(listed(added, "only in the database"))
+    if dropped := [c for c in theirs if c not in ours]:
+        parts.append(listed(dropped, "only in the copy"))
+    if changed := [c for c in ours if c in theirs and ours[c] != theirs[c]]:
+        parts.append(listed(changed, "declared differently"))
+    if not parts:
+        parts.append("columns in another order" if list(ours) != list(theirs) else "definition differs")
+    return " and ".join(parts)
 
 
 def _differing_rows(connection: sqlite3.Connection, table: _Table) -> int:

@@ -306,3 +306,23 @@ def test_a_user_column_named_rowid_is_not_mistaken_for_the_row_id(tmp_path, colu
     assert restore(backup, database).ok and dump_hash(database) == before
     sql(database, "DELETE FROM t WHERE name = 'c'")
     assert verify(backup.path, database).problems == ("t: 4 rows in the copy, 3 in the database",)
+
+
+@pytest.mark.parametrize("change, problem", [
+    ("ALTER TABLE books ADD COLUMN isbn TEXT", "different schema (books: column isbn only in the database)"),
+    ("ALTER TABLE books DROP COLUMN published_year", "different schema (books: column published_year only in the copy)"),
+    ("CREATE TABLE isbns (isbn TEXT)", "different schema (isbns)"),
+])
+def test_a_schema_change_in_the_database_is_named_not_called_unreadable(shop, change, problem):
+    backup = shop.backup()
+    sql(shop.database_path, change)
+    assert verify(backup.path, shop.database_path).problems == (problem,)
+    with pytest.raises(BackupError, match=re.escape(problem)):
+        shop.verify(backup)
+
+
+def test_rows_are_still_counted_in_a_table_whose_columns_changed(shop):
+    backup = shop.backup()
+    sql(shop.database_path, "ALTER TABLE books ADD COLUMN isbn TEXT", "DELETE FROM books WHERE title = 'Kindred'")
+    assert verify(backup.path, shop.database_path).problems == (
+        "different schema (books: column isbn only in the database)", "books: 2 rows in the copy, 1 in the database")
