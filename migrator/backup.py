@@ -22,6 +22,8 @@ Progress bars (tqdm) show while copying, unless ``MIGRATOR_QUIET=1``.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import sqlite3
 from contextlib import closing
@@ -85,6 +87,11 @@ class Backup:
     def file(self) -> str:
         """Where it is, relative to the database's folder: ``backups/<name>``."""
         return f"{FOLDER}/{self.path.name}"
+
+    @property
+    def manifest(self) -> Path:
+        """The JSON file beside it that says what it is: ``backups/<name>.json``."""
+        return _manifest_path(self.path)
 
     def __repr__(self) -> str:
         return f"Backup({self.file!r}, of={self.database.name!r}, revision={self.revision!r})"
@@ -155,7 +162,7 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
             f"Make sure {FOLDER} is a writable folder (not a file) next to the database.",
         ) from None
     target = _free_name(folder, f"{database.stem}-{_safe(revision)}-{created}")
-    partial = target.with_name(target.name + ".partial")
+    partial = _partial(target)
     try:
         with closing(sqlite3.connect(database, timeout=30)) as source:
             source.execute("BEGIN")  # a read transaction: the copy and its check see one state
@@ -171,15 +178,27 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
                 "It was deleted.",
                 "Run the backup again; if it keeps failing, check the disk (space, errors).",
             )
-        partial.rename(target)
+        backup = Backup(target, database, revision, created, expected)
+        _write_manifest(backup)  # first the manifest, then the name: a backup never lacks its manifest
+        try:
+            partial.rename(target)
+        except OSError:
+            backup.manifest.unlink(missing_ok=True)
+            raise
     except sqlite3.Error as exc:
         raise BackupError(
             f"Backing up {database.name} failed: {exc}. Nothing was changed.",
             "Check that the file is a SQLite database and the disk has room, then try again.",
         ) from None
+    except OSError as exc:
+        raise BackupError(
+            f"Writing the backup of {database.name} failed: {exc.strerror or exc}. Nothing was changed.",
+            f"Make sure {FOLDER}/ is writable and the disk has room, then try again.",
+        ) from None
     finally:
         partial.unlink(missing_ok=True)
-    return Backup(target, database, revision, created, expected)
+        _partial(_manifest_path(target)).unlink(missing_ok=True)
+    return backup
 
 
 def verify(copy: str | Path, database: str | Path) -> Verification:
@@ -304,35 +323,77 @@ def _quote(name: str) -> str:
 
 
 def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | None = None) -> Verification:
-    """Write ``backup`` back over ``database`` and verify that they are now the same.
+    """Write ``backup`` back over ``database``, then check the database has the backup's fingerprint.
 
-    A damaged backup is refused before anything is written.
+    Before anything is written the backup must pass ``integrity_check`` and match the
+    fingerprint in its manifest; otherwise ``BackupError``, and the database is unchanged.
     """
     path = Path(backup.path if isinstance(backup, Backup) else backup)
     database = Path(database)
-    saved = fingerprint(path)
-    if saved.integrity != "ok" or not path.is_file():
+    label, name = _label(path), database.name
+
+    def refuse(reason: str, fix: str = "Restore an older backup (ws.backups() lists them).") -> None:
+        raise BackupError(f"The backup {label} {reason}, so it was not restored: {name} is unchanged.", fix)
+
+    if not path.is_file():
+        refuse("is damaged (missing: no such file)")
+    if path.stat().st_size == 0:
+        refuse("is damaged (an empty file)")
+    with closing(sqlite3.connect(_read_only(path), uri=True, timeout=30)) as source:
+        try:
+            source.execute("BEGIN")  # one read transaction: what is checked is what is copied
+            found = _fingerprint(source)
+        except sqlite3.DatabaseError as exc:
+            refuse(f"is damaged (unreadable: {exc})")
+        if found.integrity != "ok":
+            refuse(f"is damaged ({found.integrity})")
+        try:
+            saved = _read_manifest(path)
+        except FileNotFoundError:
+            refuse(f"has no manifest ({_manifest_path(path).name})", NO_MANIFEST)
+        except ValueError as exc:
+            refuse(f"has an unreadable manifest ({_manifest_path(path).name}: {exc})", NO_MANIFEST)
+        if isinstance(backup, Backup) and backup.fingerprint != saved.fingerprint:
+            refuse("does not match its manifest (they describe different data)", NO_MANIFEST)
+        problems = _compare(found, saved.fingerprint, "in the file", "when it was made")
+        if problems:
+            refuse(f"is damaged (it no longer matches the fingerprint stored when it was made: {'; '.join(problems)})")
+        existed = database.exists()
+        try:
+            with closing(sqlite3.connect(database, timeout=30)) as target:
+                _copy(source, target, f"restoring {name}", quiet)
+        except sqlite3.Error as exc:
+            if not existed:
+                database.unlink(missing_ok=True)
+            raise BackupError(
+                f"Restoring {label} over {name} failed: {exc}.",
+                "Make sure no other program holds the database open, then restore again.",
+            ) from None
+    after = fingerprint(database)
+    problems = _compare(after, saved.fingerprint, "in the database", "in the backup")
+    if problems:
         raise BackupError(
-            f"The backup {_label(path)} is damaged ({saved.integrity}), so it was not restored: "
-            f"{database.name} is unchanged.",
-            "Restore an older backup (ws.backups() lists them).",
-        )
-    try:
-        with closing(sqlite3.connect(_read_only(path), uri=True)) as source, \
-             closing(sqlite3.connect(database, timeout=30)) as target:
-            _copy(source, target, f"restoring {database.name}", quiet)
-    except sqlite3.Error as exc:
-        raise BackupError(
-            f"Restoring {_label(path)} over {database.name} failed: {exc}.",
-            "Make sure no other program holds the database open, then restore again.",
-        ) from None
-    result = verify(path, database)
-    if not result.ok:
-        raise BackupError(
-            f"After restoring, {database.name} does not match {_label(path)}: {'; '.join(result.problems)}.",
+            f"After restoring, {name} does not match {label}: {'; '.join(problems)}.",
             "Restore again; if it keeps failing, copy the backup file over the database by hand.",
         )
-    return result
+    records = [{"table": t.table, "rows (database)": t.rows, "rows (copy)": t.rows, "same content": True}
+               for t in after.tables]
+    return _verification(path, database, [], records)
+
+
+NO_MANIFEST = "Restore a backup that has its manifest (ws.backups() lists them), or make a new one with ws.backup()."
+
+
+def load_backup(path: str | Path) -> Backup:
+    """The backup at ``path`` as its manifest describes it: origin, revision, time, fingerprint."""
+    path = Path(path)
+    try:
+        return _read_manifest(path)
+    except FileNotFoundError:
+        raise BackupError(f"The backup {_label(path)} has no manifest ({_manifest_path(path).name}).",
+                          NO_MANIFEST) from None
+    except ValueError as exc:
+        raise BackupError(f"The manifest of {_label(path)} is unreadable: {exc}.", NO_MANIFEST) from None
 
 
 def fingerprint(path: str | Path) -> Fingerprint:
@@ -462,7 +523,7 @@ def _table_print(connection: sqlite3.Connection, table: _Table) -> TablePrint:
     return TablePrint(table.name, rows, digest.hexdigest())
 
 
-def _compare(copy: Fingerprint, database: Fingerprint) -> list[str]:
+def _compare(copy: Fingerprint, database: Fingerprint, here: str = "in the copy", there: str = "in the database") -> list[str]:
     """What differs, in words; empty if the copy is faithful."""
     if copy.integrity != "ok":
         return [f"integrity check: {copy.integrity}"]
@@ -476,16 +537,82 @@ def _compare(copy: Fingerprint, database: Fingerprint) -> list[str]:
         if theirs is None:
             continue  # already reported as a schema difference
         if theirs.rows != ours.rows:
-            problems.append(f"{ours.table}: {theirs.rows} rows in the copy, {ours.rows} in the database")
+            problems.append(f"{ours.table}: {theirs.rows} rows {here}, {ours.rows} {there}")
         elif theirs.sha256 != ours.sha256:
             problems.append(f"{ours.table}: same row count, different content")
     return problems
 
 
+# -- the manifest: backups/<name>.db.json ------------------------------------------------
+# {"manifest": 1, "database": "/abs/path/app.db", "revision": "0004", "created": "20261123T235959",
+#  "fingerprint": {"integrity": "ok", "schema": [[type, name, sql], ...],
+#                  "tables": [{"table": "books", "rows": 2, "sha256": "..."}, ...]}}
+
+MANIFEST_FORMAT = 1
+
+
+def _manifest_path(backup: Path) -> Path:
+    return backup.with_name(backup.name + ".json")
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+def _write_manifest(backup: Backup) -> None:
+    """Write the manifest under a temporary name, flush it to disk, then give it its name."""
+    fp = backup.fingerprint
+    data = {
+        "manifest": MANIFEST_FORMAT,
+        "database": str(backup.database.resolve()),
+        "revision": backup.revision,
+        "created": backup.created,
+        "fingerprint": {
+            "integrity": fp.integrity,
+            "schema": [list(entry) for entry in fp.schema],
+            "tables": [{"table": t.table, "rows": t.rows, "sha256": t.sha256} for t in fp.tables],
+        },
+    }
+    final = _manifest_path(backup.path)
+    partial = _partial(final)
+    with open(partial, "w", encoding="utf-8") as file:
+        json.dump(data, file, ensure_ascii=False, indent=1)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(partial, final)
+
+
+def _read_manifest(path: Path) -> Backup:
+    """The Backup a manifest describes; FileNotFoundError if there is none, ValueError if it is not one."""
+    try:
+        data = json.loads(_manifest_path(path).read_text(encoding="utf-8"))
+        fp = data["fingerprint"]
+        text = lambda value: value if isinstance(value, str) else _wrong(value)  # noqa: E731
+        count = lambda value: value if isinstance(value, int) and not isinstance(value, bool) else _wrong(value)  # noqa: E731
+        if data["manifest"] != MANIFEST_FORMAT:
+            raise ValueError(f"manifest format {data['manifest']!r}, expected {MANIFEST_FORMAT}")
+        schema = tuple(tuple(text(part) for part in entry) for entry in fp["schema"])
+        if any(len(entry) != 3 for entry in schema):
+            raise ValueError("a schema entry is not (type, name, sql)")
+        tables = tuple(TablePrint(text(t["table"]), count(t["rows"]), text(t["sha256"])) for t in fp["tables"])
+        printed = Fingerprint(text(fp["integrity"]), schema, tables)
+        return Backup(path, Path(text(data["database"])), text(data["revision"]), text(data["created"]), printed)
+    except FileNotFoundError:
+        raise
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not a backup manifest ({type(exc).__name__}: {exc})") from None
+    except OSError as exc:
+        raise ValueError(exc.strerror or str(exc)) from None
+
+
+def _wrong(value) -> None:
+    raise TypeError(f"unexpected value {value!r}")
+
+
 def _free_name(folder: Path, stem: str) -> Path:
     """``stem.db``, or ``stem-2.db``... if two backups fall in the same second."""
     path, number = folder / f"{stem}.db", 1
-    while path.exists() or path.with_name(path.name + ".partial").exists():
+    while path.exists() or _partial(path).exists() or _manifest_path(path).exists():
         number += 1
         path = folder / f"{stem}-{number}.db"
     return path

@@ -5,6 +5,7 @@ caught, and a failed backup stops an upgrade before anything changes."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 
 from conftest import dump
 from migrator import Backup, BackupError, Workspace
-from migrator.backup import fingerprint, make_backup, restore, verify
+from migrator.backup import fingerprint, load_backup, make_backup, restore, verify
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_a_backup_is_named_by_database_revision_and_time_and_verified(shop):
     assert backup.path.parent == shop.database_path.parent / "backups"
     assert re.fullmatch(r"app-0004-\d{8}T\d{6}\.db", backup.path.name)
     assert backup.file == f"backups/{backup.path.name}" and backup.revision == "0004"
-    assert [p.name for p in backup.path.parent.iterdir()] == [backup.path.name]  # no .partial left
+    assert sorted(p.name for p in backup.path.parent.iterdir()) == [backup.path.name, backup.manifest.name]  # no .partial
     assert shop.verify(backup).ok
     assert backup.fingerprint.table("books").rows == 2
     frame = shop.backups()
@@ -326,3 +327,50 @@ def test_rows_are_still_counted_in_a_table_whose_columns_changed(shop):
     sql(shop.database_path, "ALTER TABLE books ADD COLUMN isbn TEXT", "DELETE FROM books WHERE title = 'Kindred'")
     assert verify(backup.path, shop.database_path).problems == (
         "different schema (books: column isbn only in the database)", "books: 2 rows in the copy, 1 in the database")
+
+
+# -- restore: only a backup that is provably what was backed up -------------------------
+
+
+def test_every_backup_has_a_manifest_with_its_origin_and_fingerprint(shop):
+    backup = shop.backup()
+    manifest = json.loads((backup.path.parent / (backup.path.name + ".json")).read_text(encoding="utf-8"))
+    assert backup.manifest == backup.path.parent / (backup.path.name + ".json")
+    assert manifest["database"] == str(shop.database_path.resolve())
+    assert (manifest["revision"], manifest["created"]) == ("0004", backup.created)
+    assert load_backup(backup.path).fingerprint == backup.fingerprint
+    assert {t["table"]: t["rows"] for t in manifest["fingerprint"]["tables"]}["books"] == 2
+    assert sorted(p.name for p in backup.path.parent.iterdir()) == [backup.path.name, backup.manifest.name]
+    assert shop.backups()["file"].tolist() == [backup.file]  # the manifest is not a backup
+
+
+@pytest.mark.parametrize("damage", ["empty", "tampered", "no manifest", "bad manifest"])
+def test_a_backup_that_is_not_what_was_backed_up_is_never_restored(shop, damage):
+    backup = shop.backup()
+    shop.app().add_book("Dawn", "Octavia E. Butler")
+    if damage == "empty":
+        backup.path.write_bytes(b"")
+    elif damage == "tampered":  # a few bytes of a title: integrity_check cannot see that
+        data = backup.path.read_bytes()
+        assert data.count(b"Kindred") == 1
+        backup.path.write_bytes(data.replace(b"Kindred", b"Kindrex"))
+        assert fingerprint(backup.path).integrity == "ok"
+    elif damage == "no manifest":
+        backup.manifest.unlink()
+    else:
+        backup.manifest.write_text('{"database": "app.db", "fingerprint": ')
+    before = dump_hash(shop.database_path)
+    with pytest.raises(BackupError, match="not restored") as caught:
+        restore(backup, shop.database_path)
+    assert "unchanged" in caught.value.what
+    with pytest.raises(BackupError, match="not restored"):
+        shop.restore(backup.path)
+    assert dump_hash(shop.database_path) == before
+
+
+def test_after_a_restore_the_database_has_the_backups_fingerprint(shop):
+    backup = shop.backup()
+    sql(shop.database_path, "DELETE FROM books", "ALTER TABLE books ADD COLUMN isbn TEXT")
+    result = restore(backup.path, shop.database_path)
+    assert result.ok and fingerprint(shop.database_path) == backup.fingerprint
+    assert result.comparison.set_index("table")["same content"].all()
