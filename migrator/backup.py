@@ -322,11 +322,14 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | None = None) -> Verification:
+def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | None = None,
+            force: bool = False) -> Verification:
     """Write ``backup`` back over ``database``, then check the database has the backup's fingerprint.
 
     Before anything is written the backup must pass ``integrity_check`` and match the
     fingerprint in its manifest; otherwise ``BackupError``, and the database is unchanged.
+    A backup of another database (its manifest says where it came from) needs ``force=True``;
+    force never skips the checks.
     """
     path = Path(backup.path if isinstance(backup, Backup) else backup)
     database = Path(database)
@@ -353,6 +356,10 @@ def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | 
             refuse(f"has no manifest ({_manifest_path(path).name})", NO_MANIFEST)
         except ValueError as exc:
             refuse(f"has an unreadable manifest ({_manifest_path(path).name}: {exc})", NO_MANIFEST)
+        if not force and not _same_database(saved, database):
+            refuse(f"was made of {saved.database.name} ({saved.database}), not of {name}",
+                   f"Restore a backup of {name} (ws.backups() lists them), or pass force=True to restore this one "
+                   "over it on purpose.")
         if isinstance(backup, Backup) and backup.fingerprint != saved.fingerprint:
             refuse("does not match its manifest (they describe different data)", NO_MANIFEST)
         problems = _compare(found, saved.fingerprint, "in the file", "when it was made")
@@ -379,6 +386,15 @@ def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | 
     records = [{"table": t.table, "rows (database)": t.rows, "rows (copy)": t.rows, "same content": True}
                for t in after.tables]
     return _verification(path, database, [], records)
+
+
+def _same_database(backup: Backup, database: Path) -> bool:
+    """Was ``backup`` made of ``database``? Its origin, or the same file name with the backup in its
+    ``backups/`` folder (the folder was moved or renamed since)."""
+    database = database.resolve()
+    if backup.database == database:
+        return True
+    return backup.database.name == database.name and backup.path.resolve().parent == database.parent / FOLDER
 
 
 NO_MANIFEST = "Restore a backup that has its manifest (ws.backups() lists them), or make a new one with ws.backup()."

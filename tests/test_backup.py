@@ -374,3 +374,29 @@ def test_after_a_restore_the_database_has_the_backups_fingerprint(shop):
     result = restore(backup.path, shop.database_path)
     assert result.ok and fingerprint(shop.database_path) == backup.fingerprint
     assert result.comparison.set_index("table")["same content"].all()
+
+
+def test_a_backup_of_another_database_is_restored_only_with_force(tmp_path):
+    dev, prod = tmp_path / "app.db", tmp_path / "prod.db"
+    for path, title in ((dev, "dev book"), (prod, "prod book")):
+        sql(path, "CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT)", f"INSERT INTO books (title) VALUES ('{title}')")
+    prods = make_backup(prod, "1", quiet=True)
+    before = dump_hash(dev)
+    with pytest.raises(BackupError, match="force=True") as caught:
+        restore(prods, dev)
+    assert "prod.db" in caught.value.what and "app.db is unchanged" in caught.value.what
+    assert dump_hash(dev) == before
+    assert restore(prods.path, dev, force=True).ok and dump_hash(dev) == dump_hash(prod)
+    assert restore(make_backup(dev, "1", quiet=True), dev).ok  # its own origin: no force needed
+
+
+def test_a_backup_still_restores_after_its_folder_was_moved(tmp_path):
+    """The same file name with the backup in its backups/ folder: the same database, moved (not another one)."""
+    old = tmp_path / "old"
+    old.mkdir()
+    sql(old / "app.db", "CREATE TABLE t (x)", "INSERT INTO t VALUES (1)")
+    backup = make_backup(old / "app.db", "1", quiet=True)
+    new = old.rename(tmp_path / "new")
+    sql(new / "app.db", "DELETE FROM t")
+    assert restore(new / "backups" / backup.path.name, new / "app.db").ok
+    assert fingerprint(new / "app.db") == backup.fingerprint
