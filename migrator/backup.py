@@ -26,6 +26,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -323,13 +324,14 @@ def _quote(name: str) -> str:
 
 
 def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | None = None,
-            force: bool = False) -> Verification:
+            force: bool = False, timeout: float = 30.0) -> Verification:
     """Write ``backup`` back over ``database``, then check the database has the backup's fingerprint.
 
     Before anything is written the backup must pass ``integrity_check`` and match the
     fingerprint in its manifest; otherwise ``BackupError``, and the database is unchanged.
     A backup of another database (its manifest says where it came from) needs ``force=True``;
-    force never skips the checks.
+    force never skips the checks. If another connection keeps the database busy for ``timeout``
+    seconds (an open transaction, e.g. in another notebook), the restore gives up, unchanged.
     """
     path = Path(backup.path if isinstance(backup, Backup) else backup)
     database = Path(database)
@@ -338,11 +340,14 @@ def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | 
     def refuse(reason: str, fix: str = "Restore an older backup (ws.backups() lists them).") -> None:
         raise BackupError(f"The backup {label} {reason}, so it was not restored: {name} is unchanged.", fix)
 
+    if path.resolve() == database.resolve() or (path.exists() and database.exists() and path.samefile(database)):
+        refuse("is the database itself", "Pass a backup from backups/ (ws.backups() lists them) and the database "
+               "to restore it over.")  # copying a file onto itself would wait for its own lock forever
     if not path.is_file():
         refuse("is damaged (missing: no such file)")
     if path.stat().st_size == 0:
         refuse("is damaged (an empty file)")
-    with closing(sqlite3.connect(_read_only(path), uri=True, timeout=30)) as source:
+    with closing(sqlite3.connect(_read_only(path), uri=True, timeout=timeout)) as source:
         try:
             source.execute("BEGIN")  # one read transaction: what is checked is what is copied
             found = _fingerprint(source)
@@ -367,8 +372,14 @@ def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | 
             refuse(f"is damaged (it no longer matches the fingerprint stored when it was made: {'; '.join(problems)})")
         existed = database.exists()
         try:
-            with closing(sqlite3.connect(database, timeout=30)) as target:
-                _copy(source, target, f"restoring {name}", quiet)
+            with closing(sqlite3.connect(database, timeout=timeout)) as target:
+                _copy(source, target, f"restoring {name}", quiet, timeout)
+        except _TimedOut:
+            raise BackupError(
+                f"Another connection kept {name} busy for {timeout:g} s, so {label} was not restored: "
+                f"{name} is unchanged.",
+                "Close the other connection/notebook, then restore again.",
+            ) from None
         except sqlite3.Error as exc:
             if not existed:
                 database.unlink(missing_ok=True)
@@ -439,15 +450,35 @@ def list_backups(database: str | Path) -> pd.DataFrame:
 # -- plumbing -------------------------------------------------------------------------
 
 
-def _copy(source: sqlite3.Connection, target: sqlite3.Connection, what: str, quiet: bool | None) -> None:
-    """The online backup API, step by step, driving a progress bar (none if MIGRATOR_QUIET=1)."""
+BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED: a step of the backup API could not get its lock
+
+
+class _TimedOut(Exception):
+    """The backup API kept finding the target locked until the timeout."""
+
+
+def _copy(source: sqlite3.Connection, target: sqlite3.Connection, what: str, quiet: bool | None,
+          timeout: float | None = None) -> None:
+    """The online backup API, step by step, driving a progress bar (none if MIGRATOR_QUIET=1).
+
+    Python's ``backup()`` retries a locked step forever; the progress callback stops it after
+    ``timeout`` seconds (raising there makes SQLite abandon the copy and roll the target back).
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+
+    def step(status: int, remaining: int, total: int, report=None) -> None:
+        if status in BUSY and deadline is not None and time.monotonic() >= deadline:
+            raise _TimedOut
+        if report is not None:
+            report(status, remaining, total)
+
     if quiet:
-        source.backup(target, pages=PAGES_PER_STEP)
+        source.backup(target, pages=PAGES_PER_STEP, progress=step)
         return
     from .progress import progress
 
     with progress(what, unit="page") as report:
-        source.backup(target, pages=PAGES_PER_STEP, progress=report.sqlite_backup)
+        source.backup(target, pages=PAGES_PER_STEP, progress=lambda *status: step(*status, report=report.sqlite_backup))
 
 
 def _fingerprint(connection: sqlite3.Connection) -> Fingerprint:

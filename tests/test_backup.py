@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from contextlib import closing
 
 import pytest
@@ -400,3 +401,31 @@ def test_a_backup_still_restores_after_its_folder_was_moved(tmp_path):
     sql(new / "app.db", "DELETE FROM t")
     assert restore(new / "backups" / backup.path.name, new / "app.db").ok
     assert fingerprint(new / "app.db") == backup.fingerprint
+
+
+def test_restoring_a_backup_onto_itself_is_refused(shop):
+    backup = shop.backup()
+    before = dump_hash(backup.path)
+    for force in (False, True):
+        started = time.monotonic()
+        with pytest.raises(BackupError, match="is the database itself"):
+            restore(backup, backup.path, force=force, timeout=5)
+        assert time.monotonic() - started < 3  # refused at once, not after waiting for a lock
+    assert dump_hash(backup.path) == before and restore(backup, shop.database_path).ok
+
+
+def test_a_restore_blocked_by_another_connection_gives_up_after_its_timeout(shop):
+    backup = shop.backup()
+    shop.app().add_book("Dawn", "Octavia E. Butler")
+    before = dump_hash(shop.database_path)
+    with closing(sqlite3.connect(shop.database_path, isolation_level=None)) as reader:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM books").fetchone()  # a read transaction: a shared lock
+        started = time.monotonic()
+        with pytest.raises(BackupError, match="Close the other connection/notebook, then restore again") as caught:
+            restore(backup, shop.database_path, timeout=0.5)
+        assert time.monotonic() - started < 10
+        assert "app.db is unchanged" in caught.value.what
+        reader.execute("COMMIT")
+    assert dump_hash(shop.database_path) == before
+    assert restore(backup, shop.database_path).ok  # nobody in the way: it restores
