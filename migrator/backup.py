@@ -141,11 +141,13 @@ class Verification:
 # -- the verbs ------------------------------------------------------------------------
 
 
-def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool | None = None) -> Backup:
-    """Copy ``database`` into ``backups/`` next to it, verify the copy, return it.
+def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool | None = None,
+                timeout: float = 30.0) -> Backup:
+    """Copy ``database`` into ``backups/`` next to it, verify the copy, write its manifest, return it.
 
-    Raises ``BackupError`` (and leaves no file behind) if the copy cannot be made or
-    does not match the database.
+    Only reads the database (a pending writer does not stop it; its uncommitted rows are not
+    copied). Raises ``BackupError`` (and leaves no file behind) if the copy cannot be made,
+    does not match the database, or another connection locks even readers out for ``timeout`` s.
     """
     database = Path(database)
     if not database.is_file():
@@ -165,11 +167,11 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
     target = _free_name(folder, f"{database.stem}-{_safe(revision)}-{created}")
     partial = _partial(target)
     try:
-        with closing(sqlite3.connect(database, timeout=30)) as source:
+        with closing(sqlite3.connect(database, timeout=timeout)) as source:
             source.execute("BEGIN")  # a read transaction: the copy and its check see one state
             source.execute("SELECT count(*) FROM sqlite_master").fetchone()
             with closing(sqlite3.connect(partial)) as copy:
-                _copy(source, copy, f"backing up {database.name}", quiet)
+                _copy(source, copy, f"backing up {database.name}", quiet, timeout)
             expected = _fingerprint(source)
             source.rollback()
         problems = _compare(fingerprint(partial), expected)
@@ -186,7 +188,13 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
         except OSError:
             backup.manifest.unlink(missing_ok=True)
             raise
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, _TimedOut) as exc:
+        if isinstance(exc, _TimedOut) or getattr(exc, "sqlite_errorcode", None) in BUSY:
+            raise BackupError(
+                f"Another connection kept {database.name} locked for {timeout:g} s, so no backup was made. "
+                "Nothing was changed.",
+                "Close the other connection/notebook, then back up again.",
+            ) from None
         raise BackupError(
             f"Backing up {database.name} failed: {exc}. Nothing was changed.",
             "Check that the file is a SQLite database and the disk has room, then try again.",

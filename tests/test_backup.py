@@ -429,3 +429,26 @@ def test_a_restore_blocked_by_another_connection_gives_up_after_its_timeout(shop
         reader.execute("COMMIT")
     assert dump_hash(shop.database_path) == before
     assert restore(backup, shop.database_path).ok  # nobody in the way: it restores
+
+
+def test_backup_and_verify_read_while_another_connection_is_writing(shop):
+    """A pending writer (RESERVED lock, rollback journal) lets readers read: backups only read."""
+    before = fingerprint(shop.database_path)
+    with closing(sqlite3.connect(shop.database_path, isolation_level=None)) as writer:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO books (title, author_id, slug) VALUES ('Uncommitted', 1, 'uncommitted')")
+        backup = make_backup(shop.database_path, "0004", quiet=True, timeout=2)
+        assert verify(backup.path, shop.database_path).ok
+        assert fingerprint(shop.database_path) == before == backup.fingerprint
+        writer.execute("ROLLBACK")
+    with closing(sqlite3.connect(backup.path)) as copy:
+        assert copy.execute("SELECT count(*) FROM books WHERE title = 'Uncommitted'").fetchone() == (0,)
+
+
+def test_a_backup_blocked_by_an_exclusive_writer_gives_up_after_its_timeout(shop):
+    with closing(sqlite3.connect(shop.database_path, isolation_level=None)) as writer:
+        writer.execute("BEGIN EXCLUSIVE")  # not even readers may read now
+        with pytest.raises(BackupError, match="Close the other connection/notebook, then back up again"):
+            make_backup(shop.database_path, "0004", quiet=True, timeout=0.2)
+        writer.execute("ROLLBACK")
+    assert not list((shop.database_path.parent / "backups").iterdir())  # nothing left behind
