@@ -452,3 +452,18 @@ def test_a_backup_blocked_by_an_exclusive_writer_gives_up_after_its_timeout(shop
             make_backup(shop.database_path, "0004", quiet=True, timeout=0.2)
         writer.execute("ROLLBACK")
     assert not list((shop.database_path.parent / "backups").iterdir())  # nothing left behind
+
+
+@pytest.mark.parametrize("change, same", [
+    ("UPDATE tags SET _rowid_ = _rowid_ + 10", True),  # hidden row ids renumbered, rows and order kept
+    ("DELETE FROM tags WHERE name = 'orm'; INSERT INTO tags VALUES ('orm', 1)", False),  # same rows, new order
+])
+def test_verify_and_the_fingerprint_agree_on_a_table_whose_row_id_is_hidden(tmp_path, change, same):
+    """No column holds the row id here (a TEXT primary key): rows are compared in row id order, as hashed."""
+    database = tmp_path / "db.sqlite"
+    sql(database, "CREATE TABLE tags (name TEXT PRIMARY KEY, uses INTEGER)",
+        "INSERT INTO tags VALUES ('orm', 1), ('sql', 3), ('api', 2)")
+    backup = make_backup(database, "1", quiet=True)
+    sql(database, *change.split("; "))
+    assert (fingerprint(database) == backup.fingerprint) == same
+    assert verify(backup.path, database).problems == (() if same else ("tags: same row count, different content",))
