@@ -167,7 +167,7 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
     target = _free_name(folder, f"{database.stem}-{_safe(revision)}-{created}")
     partial = _partial(target)
     try:
-        with closing(sqlite3.connect(database, timeout=timeout)) as source:
+        with closing(_connect(database, timeout=timeout)) as source:
             source.execute("BEGIN")  # a read transaction: the copy and its check see one state
             source.execute("SELECT count(*) FROM sqlite_master").fetchone()
             with closing(sqlite3.connect(partial)) as copy:
@@ -188,7 +188,7 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
         except OSError:
             backup.manifest.unlink(missing_ok=True)
             raise
-    except (sqlite3.Error, _TimedOut) as exc:
+    except (sqlite3.Error, UnicodeError, _TimedOut) as exc:
         if isinstance(exc, _TimedOut) or getattr(exc, "sqlite_errorcode", None) in BUSY:
             raise BackupError(
                 f"Another connection kept {database.name} locked for {timeout:g} s, so no backup was made. "
@@ -221,16 +221,16 @@ def verify(copy: str | Path, database: str | Path) -> Verification:
     if not copy.is_file():
         return _verification(copy, database, ["integrity check: missing: no such file"], [])
     try:
-        with closing(sqlite3.connect(_read_only(database), uri=True)) as connection:
+        with closing(_connect(_read_only(database), uri=True)) as connection:
             connection.execute("ATTACH DATABASE ? AS copy", (_read_only(copy),))
             problems = [row[0] for row in connection.execute("PRAGMA copy.integrity_check(5)")]
             if problems != ["ok"]:
                 return _verification(copy, database, [f"integrity check: damaged: {'; '.join(problems)}"], [])
             try:
                 return _verification(copy, database, *_compare_attached(connection))
-            except sqlite3.DatabaseError as exc:  # the copy is sound: say that the comparison failed
+            except (sqlite3.DatabaseError, UnicodeError) as exc:  # the copy is sound: the comparison failed
                 return _verification(copy, database, [f"comparison failed: {exc}"], [])
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeError) as exc:
         return _verification(copy, database, [f"integrity check: unreadable: {exc}"], [])
 
 
@@ -363,11 +363,11 @@ def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | 
         refuse("is damaged (missing: no such file)")
     if path.stat().st_size == 0:
         refuse("is damaged (an empty file)")
-    with closing(sqlite3.connect(_read_only(path), uri=True, timeout=timeout)) as source:
+    with closing(_connect(_read_only(path), uri=True, timeout=timeout)) as source:
         try:
             source.execute("BEGIN")  # one read transaction: what is checked is what is copied
             found = _fingerprint(source)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeError) as exc:
             refuse(f"is damaged (unreadable: {exc})")
         if found.integrity != "ok":
             refuse(f"is damaged ({found.integrity})")
@@ -445,9 +445,9 @@ def fingerprint(path: str | Path) -> Fingerprint:
     if not path.is_file():
         return Fingerprint("missing: no such file", (), ())
     try:
-        with closing(sqlite3.connect(_read_only(path), uri=True)) as connection:
+        with closing(_connect(_read_only(path), uri=True)) as connection:
             return _fingerprint(connection)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeError) as exc:
         return Fingerprint(f"unreadable: {exc}", (), ())
 
 
@@ -594,13 +594,29 @@ def _rowid_is_a_column(connection: sqlite3.Connection, database: str, table: str
 
 
 def _table_print(connection: sqlite3.Connection, table: _Table) -> TablePrint:
-    """Row count and SHA-256 of the rows in key order, read in chunks."""
-    digest, rows = hashlib.sha256(), 0
-    cursor = connection.execute(f"SELECT * FROM {_quote(table.name)} ORDER BY {table.order}")
-    while chunk := cursor.fetchmany(CHUNK_ROWS):
-        digest.update(repr(chunk).encode())
-        rows += len(chunk)
-    return TablePrint(table.name, rows, digest.hexdigest())
+    """Row count and SHA-256 of the rows in ``order``, read in chunks.
+
+    Python reads each storage class as its own type (int, float, str, bytes, None) and repr()
+    writes the type, so the hash covers values and storage types: 1 and 1.0, 'a' and b'a' differ.
+    Text is decoded by the fast built-in decoder, or, if some is not UTF-8, leniently: valid
+    text reads the same either way, so the hash does not depend on which one ran.
+    """
+    def digest() -> TablePrint:
+        hashed, rows = hashlib.sha256(), 0
+        cursor = connection.execute(f"SELECT * FROM {_quote(table.name)} ORDER BY {table.order}")
+        while chunk := cursor.fetchmany(CHUNK_ROWS):
+            hashed.update(repr(chunk).encode())
+            rows += len(chunk)
+        return TablePrint(table.name, rows, hashed.hexdigest())
+
+    connection.text_factory = str
+    try:
+        return digest()
+    except sqlite3.OperationalError:  # "Could not decode to UTF-8": again, leniently (a real error recurs)
+        connection.text_factory = _lenient
+        return digest()
+    finally:
+        connection.text_factory = _lenient
 
 
 def _compare(copy: Fingerprint, database: Fingerprint, here: str = "in the copy", there: str = "in the database") -> list[str]:
@@ -696,6 +712,17 @@ def _free_name(folder: Path, stem: str) -> Path:
         number += 1
         path = folder / f"{stem}-{number}.db"
     return path
+
+
+def _connect(database: str | Path, **options) -> sqlite3.Connection:
+    """A connection that reads TEXT that is not UTF-8 too (SQLite stores whatever bytes it is given)."""
+    connection = sqlite3.connect(database, **options)
+    connection.text_factory = _lenient
+    return connection
+
+
+def _lenient(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _read_only(path: Path) -> str:

@@ -222,7 +222,8 @@ def sql(path, *statements) -> None:
 def dump_hash(path) -> str:
     """SHA-256 of the whole database as SQL text: proof that nothing changed, not just the row counts."""
     with closing(sqlite3.connect(path)) as connection:
-        return hashlib.sha256("\n".join(connection.iterdump()).encode()).hexdigest()
+        connection.text_factory = lambda data: data.decode("utf-8", "surrogateescape")  # TEXT may be any bytes
+        return hashlib.sha256("\n".join(connection.iterdump()).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 @pytest.mark.parametrize("table", ["sqlitebooks", "SQLite3_notes"])
@@ -467,3 +468,21 @@ def test_verify_and_the_fingerprint_agree_on_a_table_whose_row_id_is_hidden(tmp_
     sql(database, *change.split("; "))
     assert (fingerprint(database) == backup.fingerprint) == same
     assert verify(backup.path, database).problems == (() if same else ("tags: same row count, different content",))
+
+
+def test_text_that_is_not_utf8_is_data_too(tmp_path):
+    """SQLite stores TEXT bytes as given: a backup copes with invalid UTF-8, and so does a check of a damaged one."""
+    database = tmp_path / "db.sqlite"
+    sql(database, "CREATE TABLE t (id INTEGER PRIMARY KEY, title TEXT)",
+        "INSERT INTO t (title) VALUES (CAST(X'4b696e6472c564' AS TEXT)), ('Kindred')")  # 'Kindr', 0xC5, 'd'
+    backup = make_backup(database, "1", quiet=True)
+    assert verify(backup.path, database).ok and fingerprint(database) == backup.fingerprint
+    sql(database, "UPDATE t SET title = CAST(X'4b696e6472c664' AS TEXT) WHERE id = 1")
+    assert fingerprint(database) != backup.fingerprint and not verify(backup.path, database).ok
+    assert restore(backup, database).ok and fingerprint(database) == backup.fingerprint
+    data = backup.path.read_bytes()
+    backup.path.write_bytes(data.replace(b"Kindred", b"Kindr\xc5d"))  # the other row now undecodable too
+    before = dump_hash(database)
+    with pytest.raises(BackupError, match="not restored"):
+        restore(backup, database)
+    assert dump_hash(database) == before
