@@ -1,20 +1,33 @@
 """Backups of a SQLite database: make one, verify it, restore it.
 
+What "verified" means, here and in every message: a backup is taken with SQLite's online
+backup API. Before a restore it must pass ``integrity_check``, and its fingerprint must equal
+the one stored when it was made: the schema; every table, including ``sqlite_sequence`` and
+tables that only look like SQLite's own; row counts; a content hash of each row's values and
+storage types. After a restore, the live database has that fingerprint. A backup that fails
+any of this is never restored, and the database is left exactly as it was. ``verify`` uses the
+same definition.
+
 - ``make_backup`` copies the database with SQLite's *online backup API*
-  (``sqlite3.Connection.backup``): page by page, consistent even while other
-  connections use the file, unlike copying the file, which can catch a write halfway.
-  The copy is named by database, revision and time (UTC) and kept in a ``backups/``
-  folder next to the database: ``backups/app-0003-20261123T235959.db``.  It is written
-  under a temporary name and only renamed once it has been verified, so a file in
-  ``backups/`` is always a complete, checked copy.
-- ``verify`` compares a backup with a database: ``PRAGMA integrity_check``, the same
-  schema, and per table the same row count and the same values in every row, compared
-  inside SQLite (the copy ATTACHed, the tables joined), so no row is read into Python.
-- ``fingerprint`` sums a database up per table: row count and a SHA-256 of the rows,
-  hashed in chunks straight from a cursor (a few megabytes for millions of rows).
-  Every ``Backup`` keeps the fingerprint it was made with; ``promote`` compares with it.
-- ``restore`` writes a verified backup back over the database (the backup API again,
-  in the other direction) and verifies the result.
+  (``sqlite3.Connection.backup``) inside one read transaction: consistent while other
+  connections use the file, and it never takes the write lock. The copy is named by database,
+  revision and time (UTC) and kept in a ``backups/`` folder next to the database:
+  ``backups/app-0003-20261123T235959.db``, with its manifest beside it,
+  ``backups/app-0003-20261123T235959.db.json`` (the database it came from, revision, time and
+  fingerprint). The copy is written under a temporary name, checked, its manifest written and
+  flushed, and only then renamed: a ``.db`` file in ``backups/`` always has its manifest.
+- ``verify`` compares a copy with a database inside SQLite (the copy ATTACHed, the tables
+  joined, values compared byte for byte and by ``typeof``), so no row is read into Python.
+- ``fingerprint`` sums a database up: integrity, schema, and per table the row count and a
+  SHA-256 of the rows, hashed in chunks straight from a cursor (a few MB for millions of rows).
+- ``restore`` checks the backup against its manifest, writes it back over the database
+  (the backup API again, in the other direction) and checks the database's fingerprint after.
+  It refuses a backup of another database unless ``force=True``, and gives up after
+  ``timeout`` seconds if another connection keeps the database busy.
+
+SQLite's own bookkeeping is left out: the schema table, the planner's statistics
+(``sqlite_stat1``..``4``, rewritten by ANALYZE) and the automatic indexes of UNIQUE and
+PRIMARY KEY constraints (implied by the table). Needs SQLite 3.39 or newer (FULL JOIN).
 
 Progress bars (tqdm) show while copying, unless ``MIGRATOR_QUIET=1``.
 """
@@ -53,7 +66,11 @@ class TablePrint:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """A database summed up: integrity, schema, and each table's rows and content hash."""
+    """A database summed up: integrity, schema, and each table's rows and content hash.
+
+    ``schema`` holds ``(type, name, sql)`` of every object but SQLite's own; ``tables`` every
+    table that holds data (``sqlite_sequence`` too), by name.
+    """
 
     integrity: str
     schema: tuple[tuple[str, str, str], ...]
@@ -76,7 +93,7 @@ class Fingerprint:
 
 @dataclass(frozen=True)
 class Backup:
-    """A verified copy of a database, made before something risky."""
+    """A verified copy of a database, made before something risky (``database`` is where it came from)."""
 
     path: Path
     database: Path
@@ -213,9 +230,10 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
 def verify(copy: str | Path, database: str | Path) -> Verification:
     """Does ``copy`` hold exactly what ``database`` holds? (integrity, schema, rows, content)
 
-    The copy is ATTACHed to the database and compared inside SQLite, table by table
-    and row by row (joined on rowid, or on the primary key of a WITHOUT ROWID table):
-    no row is read into Python, so a 1M-row table costs about one scan of each file.
+    The copy is ATTACHed to the database and compared inside SQLite, table by table and
+    row by row (paired on the row id or the primary key, see ``_differing_rows``), each
+    value byte for byte and by storage type: no row is read into Python, so a 1M-row
+    table costs about one scan of each file.
     """
     copy, database = Path(copy), Path(database)
     if not copy.is_file():
@@ -619,7 +637,8 @@ def _table_print(connection: sqlite3.Connection, table: _Table) -> TablePrint:
         connection.text_factory = _lenient
 
 
-def _compare(copy: Fingerprint, database: Fingerprint, here: str = "in the copy", there: str = "in the database") -> list[str]:
+def _compare(copy: Fingerprint, database: Fingerprint, here: str = "in the copy",
+             there: str = "in the database") -> list[str]:
     """What differs, in words; empty if the copy is faithful."""
     if copy.integrity != "ok":
         return [f"integrity check: {copy.integrity}"]
@@ -683,16 +702,14 @@ def _read_manifest(path: Path) -> Backup:
     try:
         data = json.loads(_manifest_path(path).read_text(encoding="utf-8"))
         fp = data["fingerprint"]
-        text = lambda value: value if isinstance(value, str) else _wrong(value)  # noqa: E731
-        count = lambda value: value if isinstance(value, int) and not isinstance(value, bool) else _wrong(value)  # noqa: E731
         if data["manifest"] != MANIFEST_FORMAT:
             raise ValueError(f"manifest format {data['manifest']!r}, expected {MANIFEST_FORMAT}")
-        schema = tuple(tuple(text(part) for part in entry) for entry in fp["schema"])
+        schema = tuple(tuple(_text(part) for part in entry) for entry in fp["schema"])
         if any(len(entry) != 3 for entry in schema):
             raise ValueError("a schema entry is not (type, name, sql)")
-        tables = tuple(TablePrint(text(t["table"]), count(t["rows"]), text(t["sha256"])) for t in fp["tables"])
-        printed = Fingerprint(text(fp["integrity"]), schema, tables)
-        return Backup(path, Path(text(data["database"])), text(data["revision"]), text(data["created"]), printed)
+        tables = tuple(TablePrint(_text(t["table"]), _count(t["rows"]), _text(t["sha256"])) for t in fp["tables"])
+        printed = Fingerprint(_text(fp["integrity"]), schema, tables)
+        return Backup(path, Path(_text(data["database"])), _text(data["revision"]), _text(data["created"]), printed)
     except FileNotFoundError:
         raise
     except (KeyError, TypeError, AttributeError) as exc:
@@ -701,8 +718,16 @@ def _read_manifest(path: Path) -> Backup:
         raise ValueError(exc.strerror or str(exc)) from None
 
 
-def _wrong(value) -> None:
-    raise TypeError(f"unexpected value {value!r}")
+def _text(value) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, found {value!r}")
+    return value
+
+
+def _count(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise TypeError(f"expected a row count, found {value!r}")
+    return value
 
 
 def _free_name(folder: Path, stem: str) -> Path:

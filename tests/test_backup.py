@@ -36,7 +36,8 @@ def test_a_backup_is_named_by_database_revision_and_time_and_verified(shop):
     assert backup.path.parent == shop.database_path.parent / "backups"
     assert re.fullmatch(r"app-0004-\d{8}T\d{6}\.db", backup.path.name)
     assert backup.file == f"backups/{backup.path.name}" and backup.revision == "0004"
-    assert sorted(p.name for p in backup.path.parent.iterdir()) == [backup.path.name, backup.manifest.name]  # no .partial
+    files = sorted(p.name for p in backup.path.parent.iterdir())
+    assert files == [backup.path.name, backup.manifest.name]  # no .partial left
     assert shop.verify(backup).ok
     assert backup.fingerprint.table("books").rows == 2
     frame = shop.backups()
@@ -313,7 +314,8 @@ def test_a_user_column_named_rowid_is_not_mistaken_for_the_row_id(tmp_path, colu
 
 @pytest.mark.parametrize("change, problem", [
     ("ALTER TABLE books ADD COLUMN isbn TEXT", "different schema (books: column isbn only in the database)"),
-    ("ALTER TABLE books DROP COLUMN published_year", "different schema (books: column published_year only in the copy)"),
+    ("ALTER TABLE books DROP COLUMN published_year",
+     "different schema (books: column published_year only in the copy)"),
     ("CREATE TABLE isbns (isbn TEXT)", "different schema (isbns)"),
 ])
 def test_a_schema_change_in_the_database_is_named_not_called_unreadable(shop, change, problem):
@@ -381,7 +383,8 @@ def test_after_a_restore_the_database_has_the_backups_fingerprint(shop):
 def test_a_backup_of_another_database_is_restored_only_with_force(tmp_path):
     dev, prod = tmp_path / "app.db", tmp_path / "prod.db"
     for path, title in ((dev, "dev book"), (prod, "prod book")):
-        sql(path, "CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT)", f"INSERT INTO books (title) VALUES ('{title}')")
+        sql(path, "CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT)",
+            f"INSERT INTO books (title) VALUES ('{title}')")
     prods = make_backup(prod, "1", quiet=True)
     before = dump_hash(dev)
     with pytest.raises(BackupError, match="force=True") as caught:
@@ -486,3 +489,26 @@ def test_text_that_is_not_utf8_is_data_too(tmp_path):
     with pytest.raises(BackupError, match="not restored"):
         restore(backup, database)
     assert dump_hash(database) == before
+
+
+@pytest.mark.parametrize("tampering, problem", [
+    ("CREATE INDEX ix_extra ON books (title)", "different schema (ix_extra)"),  # the schema
+    ("DELETE FROM sqlitebooks", "sqlitebooks: 0 rows in the file, 1 when it was made"),  # a look-alike table
+    ("UPDATE sqlite_sequence SET seq = 7", "sqlite_sequence: same row count, different content"),  # AUTOINCREMENT
+    ("INSERT INTO books (title, n) VALUES ('Dawn', 3)", "books: 3 rows in the file, 2 when it was made"),  # rows
+    ("UPDATE books SET title = 'KINDRED' WHERE id = 1", "books: same row count, different content"),  # values
+    ("UPDATE books SET n = 1.0 WHERE id = 1", "books: same row count, different content"),  # storage types
+])
+def test_each_part_of_the_fingerprint_guards_a_restore(tmp_path, tampering, problem):
+    database = tmp_path / "db.sqlite"
+    sql(database, "CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT COLLATE NOCASE, n)",
+        "CREATE TABLE sqlitebooks (x)", "CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT)",
+        "INSERT INTO books (title, n) VALUES ('Kindred', 1), ('Dawn', 2)", "INSERT INTO sqlitebooks VALUES (1)",
+        "INSERT INTO notes DEFAULT VALUES")
+    backup = make_backup(database, "1", quiet=True)
+    sql(backup.path, tampering)  # the file stays a sound database: only the manifest can tell
+    assert fingerprint(backup.path).integrity == "ok"
+    before = dump_hash(database)
+    with pytest.raises(BackupError, match="not restored") as caught:
+        restore(backup, database)
+    assert problem in caught.value.what and dump_hash(database) == before

@@ -62,7 +62,8 @@ class Table:
         parts = []
         for i, (name, affinity, collation) in enumerate(self.columns):
             if i == 0 and self.kind in ("integer key", "autoincrement"):
-                parts.append(f"{q(name)} INTEGER PRIMARY KEY" + (" AUTOINCREMENT" if self.kind == "autoincrement" else ""))
+                autoincrement = " AUTOINCREMENT" if self.kind == "autoincrement" else ""
+                parts.append(f"{q(name)} INTEGER PRIMARY KEY{autoincrement}")
                 continue
             part = f"{q(name)} {affinity} {collation}"
             if i == 0 and self.kind == "keyed":
@@ -103,9 +104,10 @@ def create(path: Path, tables: list[Table]) -> None:
         for table in tables:
             connection.execute(table.ddl())
             columns = ", ".join(q(name) for name, _, _ in table.columns)
+            insert = f"INSERT INTO {q(table.name)} ({columns}) VALUES ({', '.join('?' * len(table.columns))})"
             for row in table.rows:
                 try:
-                    connection.execute(f"INSERT INTO {q(table.name)} ({columns}) VALUES ({', '.join('?' * len(row))})", row)
+                    connection.execute(insert, row)
                 except sqlite3.Error:
                     pass
         connection.commit()
@@ -116,8 +118,9 @@ def dump_hash(path: Path) -> str:
     quote()d values. (Python 3.11's iterdump itself fails on a table name with a quote in it.)"""
     with closing(sqlite3.connect(path)) as connection:
         connection.text_factory = lambda data: data.decode("utf-8", "surrogateescape")  # a flipped byte in text
-        lines = [repr(row) for row in connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")]
-        for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall():
+        schema = connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name").fetchall()
+        lines = [repr(row) for row in schema]
+        for table in [name for kind, name, _, _ in schema if kind == "table"]:
             columns = [row[1] for row in connection.execute(f"PRAGMA table_info({q(table)})")]
             quoted = " || ',' || ".join(f"quote({q(column)})" for column in columns)
             lines += [f"-- {table}"] + [row[0] for row in connection.execute(f"SELECT {quoted} FROM {q(table)}")]
@@ -134,8 +137,8 @@ MUTATIONS = ["delete a row", "equal under collation", "equal under affinity", "s
 def rows_of(connection: sqlite3.Connection) -> list[tuple[str, list[str], tuple, tuple]]:
     """Every row of every table (sqlite_sequence included): table, columns, values, quote()d values."""
     found = []
-    tables = [name for name, kind in connection.execute("SELECT name, type FROM pragma_table_list WHERE schema = 'main'")
-              if kind == "table" and name not in ("sqlite_schema", "sqlite_temp_schema")]
+    listed = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    tables = [name for (name,) in listed.fetchall()]
     for table in tables:
         columns = [row[1] for row in connection.execute(f"PRAGMA table_info({q(table)})")]
         listed = ", ".join(q(c) for c in columns) + ", " + ", ".join(f"quote({q(c)})" for c in columns)
@@ -170,8 +173,7 @@ def mutate(path: Path, kind: str, data) -> None:
         rows = rows_of(connection)
         try:
             if kind == "bump sqlite_sequence":
-                names = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_sequence'")]
-                assume(names)
+                assume(connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchall())
                 if not connection.execute("UPDATE sqlite_sequence SET seq = seq + 1").rowcount:
                     connection.execute("INSERT INTO sqlite_sequence VALUES ('nobody', 1000)")
             elif kind == "add a row":
@@ -187,7 +189,8 @@ def mutate(path: Path, kind: str, data) -> None:
                 where = " AND ".join(f"quote({q(c)}) IS ?" for c in columns)
                 connection.execute(f"DELETE FROM {q(table)} WHERE {where}", quoted)
             else:  # a value in a row (every row equal to it, in fact): the first that the column keeps
-                cells = [(row, i) for row in rows for i, value in enumerate(row[2]) if changed_value(kind, value) is not None]
+                cells = [(row, i) for row in rows for i, value in enumerate(row[2])
+                         if changed_value(kind, value) is not None]
                 assume(cells)
                 for (table, columns, values, quoted), i in data.draw(st.permutations(cells)):
                     where = " AND ".join(f"quote({q(c)}) IS ?" for c in columns)
