@@ -206,7 +206,7 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
             backup.manifest.unlink(missing_ok=True)
             raise
     except (sqlite3.Error, UnicodeError, _TimedOut) as exc:
-        if isinstance(exc, _TimedOut) or getattr(exc, "sqlite_errorcode", None) in BUSY:
+        if isinstance(exc, _TimedOut) or (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF in BUSY:
             raise BackupError(
                 f"Another connection kept {database.name} locked for {timeout:g} s, so no backup was made. "
                 "Nothing was changed.",
@@ -484,7 +484,7 @@ def list_backups(database: str | Path) -> pd.DataFrame:
 # -- plumbing -------------------------------------------------------------------------
 
 
-BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED: a step of the backup API could not get its lock
+BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary codes): a lock could not be had
 
 
 class _TimedOut(Exception):
