@@ -1,20 +1,33 @@
 """Backups of a SQLite database: make one, verify it, restore it.
 
+What "verified" means, here and in every message: a backup is taken with SQLite's online
+backup API. Before a restore it must pass ``integrity_check``, and its fingerprint must equal
+the one stored when it was made: the schema; every table, including ``sqlite_sequence`` and
+tables that only look like SQLite's own; row counts; a content hash of each row's values and
+storage types. After a restore, the live database has that fingerprint. A backup that fails
+any of this is never restored, and the database is left exactly as it was. ``verify`` uses the
+same definition.
+
 - ``make_backup`` copies the database with SQLite's *online backup API*
-  (``sqlite3.Connection.backup``): page by page, consistent even while other
-  connections use the file, unlike copying the file, which can catch a write halfway.
-  The copy is named by database, revision and time (UTC) and kept in a ``backups/``
-  folder next to the database: ``backups/app-0003-20261123T235959.db``.  It is written
-  under a temporary name and only renamed once it has been verified, so a file in
-  ``backups/`` is always a complete, checked copy.
-- ``verify`` compares a backup with a database: ``PRAGMA integrity_check``, the same
-  schema, and per table the same row count and the same values in every row, compared
-  inside SQLite (the copy ATTACHed, the tables joined), so no row is read into Python.
-- ``fingerprint`` sums a database up per table: row count and a SHA-256 of the rows,
-  hashed in chunks straight from a cursor (a few megabytes for millions of rows).
-  Every ``Backup`` keeps the fingerprint it was made with; ``promote`` compares with it.
-- ``restore`` writes a verified backup back over the database (the backup API again,
-  in the other direction) and verifies the result.
+  (``sqlite3.Connection.backup``) inside one read transaction: consistent while other
+  connections use the file, and it never takes the write lock. The copy is named by database,
+  revision and time (UTC) and kept in a ``backups/`` folder next to the database:
+  ``backups/app-0003-20261123T235959.db``, with its manifest beside it,
+  ``backups/app-0003-20261123T235959.db.json`` (the database it came from, revision, time and
+  fingerprint). The copy is written under a temporary name, checked, its manifest written and
+  flushed, and only then renamed: a ``.db`` file in ``backups/`` always has its manifest.
+- ``verify`` compares a copy with a database inside SQLite (the copy ATTACHed, the tables
+  joined, values compared byte for byte and by ``typeof``), so no row is read into Python.
+- ``fingerprint`` sums a database up: integrity, schema, and per table the row count and a
+  SHA-256 of the rows, hashed in chunks straight from a cursor (a few MB for millions of rows).
+- ``restore`` checks the backup against its manifest, writes it back over the database
+  (the backup API again, in the other direction) and checks the database's fingerprint after.
+  It refuses a backup of another database unless ``force=True``, and gives up after
+  ``timeout`` seconds if another connection keeps the database busy.
+
+SQLite's own bookkeeping is left out: the schema table, the planner's statistics
+(``sqlite_stat1``..``4``, rewritten by ANALYZE) and the automatic indexes of UNIQUE and
+PRIMARY KEY constraints (implied by the table). Needs SQLite 3.39 or newer (FULL JOIN).
 
 Progress bars (tqdm) show while copying, unless ``MIGRATOR_QUIET=1``.
 """
@@ -22,8 +35,11 @@ Progress bars (tqdm) show while copying, unless ``MIGRATOR_QUIET=1``.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import sqlite3
+import time
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -50,7 +66,11 @@ class TablePrint:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """A database summed up: integrity, schema, and each table's rows and content hash."""
+    """A database summed up: integrity, schema, and each table's rows and content hash.
+
+    ``schema`` holds ``(type, name, sql)`` of every object but SQLite's own; ``tables`` every
+    table that holds data (``sqlite_sequence`` too), by name.
+    """
 
     integrity: str
     schema: tuple[tuple[str, str, str], ...]
@@ -73,7 +93,7 @@ class Fingerprint:
 
 @dataclass(frozen=True)
 class Backup:
-    """A verified copy of a database, made before something risky."""
+    """A verified copy of a database, made before something risky (``database`` is where it came from)."""
 
     path: Path
     database: Path
@@ -85,6 +105,11 @@ class Backup:
     def file(self) -> str:
         """Where it is, relative to the database's folder: ``backups/<name>``."""
         return f"{FOLDER}/{self.path.name}"
+
+    @property
+    def manifest(self) -> Path:
+        """The JSON file beside it that says what it is: ``backups/<name>.json``."""
+        return _manifest_path(self.path)
 
     def __repr__(self) -> str:
         return f"Backup({self.file!r}, of={self.database.name!r}, revision={self.revision!r})"
@@ -133,11 +158,13 @@ class Verification:
 # -- the verbs ------------------------------------------------------------------------
 
 
-def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool | None = None) -> Backup:
-    """Copy ``database`` into ``backups/`` next to it, verify the copy, return it.
+def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool | None = None,
+                timeout: float = 30.0) -> Backup:
+    """Copy ``database`` into ``backups/`` next to it, verify the copy, write its manifest, return it.
 
-    Raises ``BackupError`` (and leaves no file behind) if the copy cannot be made or
-    does not match the database.
+    Only reads the database (a pending writer does not stop it; its uncommitted rows are not
+    copied). Raises ``BackupError`` (and leaves no file behind) if the copy cannot be made,
+    does not match the database, or another connection locks even readers out for ``timeout`` s.
     """
     database = Path(database)
     if not database.is_file():
@@ -155,13 +182,13 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
             f"Make sure {FOLDER} is a writable folder (not a file) next to the database.",
         ) from None
     target = _free_name(folder, f"{database.stem}-{_safe(revision)}-{created}")
-    partial = target.with_name(target.name + ".partial")
+    partial = _partial(target)
     try:
-        with closing(sqlite3.connect(database, timeout=30)) as source:
+        with closing(_connect(database, timeout=timeout)) as source:
             source.execute("BEGIN")  # a read transaction: the copy and its check see one state
             source.execute("SELECT count(*) FROM sqlite_master").fetchone()
             with closing(sqlite3.connect(partial)) as copy:
-                _copy(source, copy, f"backing up {database.name}", quiet)
+                _copy(source, copy, f"backing up {database.name}", quiet, timeout)
             expected = _fingerprint(source)
             source.rollback()
         problems = _compare(fingerprint(partial), expected)
@@ -171,82 +198,154 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
                 "It was deleted.",
                 "Run the backup again; if it keeps failing, check the disk (space, errors).",
             )
-        partial.rename(target)
-    except sqlite3.Error as exc:
+        backup = Backup(target, database, revision, created, expected)
+        _write_manifest(backup)  # first the manifest, then the name: a backup never lacks its manifest
+        try:
+            partial.rename(target)
+        except OSError:
+            backup.manifest.unlink(missing_ok=True)
+            raise
+    except (sqlite3.Error, UnicodeError, _TimedOut) as exc:
+        if isinstance(exc, _TimedOut) or (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF in BUSY:
+            raise BackupError(
+                f"Another connection kept {database.name} locked for {timeout:g} s, so no backup was made. "
+                "Nothing was changed.",
+                "Close the other connection/notebook, then back up again.",
+            ) from None
         raise BackupError(
             f"Backing up {database.name} failed: {exc}. Nothing was changed.",
             "Check that the file is a SQLite database and the disk has room, then try again.",
         ) from None
+    except OSError as exc:
+        raise BackupError(
+            f"Writing the backup of {database.name} failed: {exc.strerror or exc}. Nothing was changed.",
+            f"Make sure {FOLDER}/ is writable and the disk has room, then try again.",
+        ) from None
     finally:
         partial.unlink(missing_ok=True)
-    return Backup(target, database, revision, created, expected)
+        _partial(_manifest_path(target)).unlink(missing_ok=True)
+    return backup
 
 
 def verify(copy: str | Path, database: str | Path) -> Verification:
     """Does ``copy`` hold exactly what ``database`` holds? (integrity, schema, rows, content)
 
-    The copy is ATTACHed to the database and compared inside SQLite, table by table
-    and row by row (joined on rowid, or on the primary key of a WITHOUT ROWID table):
-    no row is read into Python, so a 1M-row table costs about one scan of each file.
+    The copy is ATTACHed to the database and compared inside SQLite, table by table and
+    row by row (paired on the row id or the primary key, see ``_differing_rows``), each
+    value byte for byte and by storage type: no row is read into Python, so a 1M-row
+    table costs about one scan of each file.
     """
     copy, database = Path(copy), Path(database)
     if not copy.is_file():
         return _verification(copy, database, ["integrity check: missing: no such file"], [])
     try:
-        with closing(sqlite3.connect(_read_only(database), uri=True)) as connection:
+        with closing(_connect(_read_only(database), uri=True)) as connection:
             connection.execute("ATTACH DATABASE ? AS copy", (_read_only(copy),))
             problems = [row[0] for row in connection.execute("PRAGMA copy.integrity_check(5)")]
             if problems != ["ok"]:
                 return _verification(copy, database, [f"integrity check: damaged: {'; '.join(problems)}"], [])
-            return _verification(copy, database, *_compare_attached(connection))
-    except sqlite3.DatabaseError as exc:
+            try:
+                return _verification(copy, database, *_compare_attached(connection))
+            except (sqlite3.DatabaseError, UnicodeError) as exc:  # the copy is sound: the comparison failed
+                return _verification(copy, database, [f"comparison failed: {exc}"], [])
+    except (sqlite3.DatabaseError, UnicodeError) as exc:
         return _verification(copy, database, [f"integrity check: unreadable: {exc}"], [])
 
 
 def _compare_attached(connection: sqlite3.Connection) -> tuple[list[str], list[dict]]:
     """Schema, then each table's row counts and differing rows: main against copy."""
-    def schema(name: str) -> set:
-        return set(connection.execute(
-            f"SELECT type, name, coalesce(sql, '') FROM {name}.sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-        ))
-
-    ours, theirs = schema("main"), schema("copy")
     problems, records = [], []
-    if ours != theirs:
-        names = {n for _, n, _ in ours} ^ {n for _, n, _ in theirs}
-        changed = {n for _, n, _ in ours ^ theirs}
-        problems.append(f"different schema ({', '.join(sorted(names or changed))})")
-    their_tables = {n for kind, n, _ in theirs if kind == "table"}
-    for _, table, sql in sorted(t for t in ours if t[0] == "table"):
+    schema_changes = _schema_changes(connection)
+    if schema_changes:
+        problems.append(f"different schema ({', '.join(schema_changes)})")
+    ours = {t.name: t for t in _tables(connection, "main")}
+    theirs = {t.name: t for t in _tables(connection, "copy")}
+    for table in sorted(ours.keys() | theirs.keys()):
         quoted = _quote(table)
-        rows = connection.execute(f"SELECT count(*) FROM main.{quoted}").fetchone()[0]
-        if table not in their_tables:
-            records.append({"table": table, "rows (database)": rows, "rows (copy)": None, "same content": False})
+        rows = connection.execute(f"SELECT count(*) FROM main.{quoted}").fetchone()[0] if table in ours else None
+        copied = connection.execute(f"SELECT count(*) FROM copy.{quoted}").fetchone()[0] if table in theirs else None
+        if rows is None or copied is None:  # a whole table missing: already a schema difference
+            records.append({"table": table, "rows (database)": rows, "rows (copy)": copied, "same content": False})
             continue
-        copied = connection.execute(f"SELECT count(*) FROM copy.{quoted}").fetchone()[0]
-        same = rows == copied and _differing_rows(connection, table, sql) == 0
+        comparable = ours[table] == theirs[table]  # same columns and key: rows can be paired
+        same = rows == copied and comparable and _differing_rows(connection, ours[table]) == 0
         if rows != copied:
             problems.append(f"{table}: {copied} rows in the copy, {rows} in the database")
-        elif not same:
+        elif comparable and not same:
             problems.append(f"{table}: same row count, different content")
         records.append({"table": table, "rows (database)": rows, "rows (copy)": copied, "same content": same})
     return problems, records
 
 
-def _differing_rows(connection: sqlite3.Connection, table: str, sql: str) -> int:
-    """Rows of ``table`` present on one side only, or with any column different."""
-    quoted = _quote(table)
-    info = list(connection.execute(f"PRAGMA main.table_info({quoted})"))
-    if re.search(r"WITHOUT\s+ROWID", sql, re.IGNORECASE):
-        keys = [_quote(r[1]) for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
-    else:
-        keys = ["rowid"]
-    join = " AND ".join(f"a.{k} = b.{k}" for k in keys)
-    differs = " OR ".join(
-        [f"a.{keys[0]} IS NULL", f"b.{keys[0]} IS NULL"] + [f"a.{_quote(r[1])} IS NOT b.{_quote(r[1])}" for r in info]
-    )
-    query = f"SELECT count(*) FROM main.{quoted} AS a FULL JOIN copy.{quoted} AS b ON {join} WHERE {differs}"
+def _schema_changes(connection: sqlite3.Connection) -> list[str]:
+    """How the copy's schema differs from main's, by name: ``ix_extra``, ``books: column isbn only in the database``."""
+    ours = {name: (kind, sql) for kind, name, sql in _schema(connection, "main")}
+    theirs = {name: (kind, sql) for kind, name, sql in _schema(connection, "copy")}
+    changes = []
+    for name in sorted(ours.keys() | theirs.keys()):
+        if name not in ours or name not in theirs:
+            changes.append(name)  # only on one side
+        elif ours[name] != theirs[name]:
+            both_tables = ours[name][0] == theirs[name][0] == "table"
+            changes.append(f"{name}: {_table_changes(connection, name) if both_tables else 'definition differs'}")
+    return changes
+
+
+def _table_changes(connection: sqlite3.Connection, table: str) -> str:
+    """How a table's columns differ between main and copy, in words."""
+    def columns(database: str) -> dict:
+        query = "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?, ?)"
+        return {row[0]: row[1:] for row in connection.execute(query, (table, database))}
+
+    def listed(names: list[str], how: str) -> str:
+        return f"column{'s' if len(names) > 1 else ''} {', '.join(names)} {how}"
+
+    ours, theirs = columns("main"), columns("copy")
+    parts = []
+    if added := [c for c in ours if c not in theirs]:
+        parts.append(listed(added, "only in the database"))
+    if dropped := [c for c in theirs if c not in ours]:
+        parts.append(listed(dropped, "only in the copy"))
+    if changed := [c for c in ours if c in theirs and ours[c] != theirs[c]]:
+        parts.append(listed(changed, "declared differently"))
+    if not parts:
+        parts.append("columns in another order" if list(ours) != list(theirs) else "definition differs")
+    return " and ".join(parts)
+
+
+def _differing_rows(connection: sqlite3.Connection, table: _Table) -> int:
+    """Rows of ``table`` that differ between main and copy (which have as many rows).
+
+    Rows are paired by their key; else by their position in the hash's row order, so
+    verify and the fingerprint judge alike. A hidden row id is tried as a key first: if
+    every row pairs up unchanged, the order is the same too (and this is the fast case).
+    """
+    quoted = _quote(table.name)
+    differs = [_differs(_quote(c)) for c in table.columns]
+    if table.key or table.rowid:
+        keys = table.key or (table.rowid,)
+        join = " AND ".join(f"a.{k} = b.{k}" for k in keys)
+        unpaired = [f"a.{keys[0]} IS NULL", f"b.{keys[0]} IS NULL"]
+        query = (f"SELECT count(*) FROM main.{quoted} AS a FULL JOIN copy.{quoted} AS b ON {join} "
+                 f"WHERE {' OR '.join(unpaired + differs)}")
+        found = connection.execute(query).fetchone()[0]
+        if table.key or not found:
+            return found
+    number = _quote(_unused("n", table.columns))
+    a, b = (f"(SELECT row_number() OVER (ORDER BY {table.order}) AS {number}, * FROM {side}.{quoted})"
+            for side in ("main", "copy"))
+    # positions 1..n on both sides pair up exactly; an inner join lets SQLite index b on the fly
+    query = f"SELECT count(*) FROM {a} AS a JOIN {b} AS b ON a.{number} = b.{number} WHERE {' OR '.join(differs)}"
     return connection.execute(query).fetchone()[0]
+
+
+def _differs(column: str) -> str:
+    """SQL: is ``column`` not the same in rows a and b? Same value byte for byte AND same storage type.
+
+    The column's collation and affinity would call 'abc' and 'ABC' equal under NOCASE, or 1 and 1.0
+    across INTEGER and REAL: BINARY and typeof() see the difference.
+    """
+    return f"a.{column} IS NOT b.{column} COLLATE BINARY OR typeof(a.{column}) IS NOT typeof(b.{column})"
 
 
 def _verification(copy: Path, database: Path, problems: list[str], records: list[dict]) -> Verification:
@@ -258,36 +357,104 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | None = None) -> Verification:
-    """Write ``backup`` back over ``database`` and verify that they are now the same.
+def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | None = None,
+            force: bool = False, timeout: float = 30.0) -> Verification:
+    """Write ``backup`` back over ``database``, then check the database has the backup's fingerprint.
 
-    A damaged backup is refused before anything is written.
+    Before anything is written the backup must pass ``integrity_check`` and match the
+    fingerprint in its manifest; otherwise ``BackupError``, and the database is unchanged.
+    A backup of another database (its manifest says where it came from) needs ``force=True``;
+    force never skips the checks. If another connection keeps the database busy for ``timeout``
+    seconds (an open transaction, e.g. in another notebook), the restore gives up, unchanged.
     """
     path = Path(backup.path if isinstance(backup, Backup) else backup)
     database = Path(database)
-    saved = fingerprint(path)
-    if saved.integrity != "ok" or not path.is_file():
+    label, name = _label(path), database.name
+
+    def refuse(reason: str, fix: str = "Restore an older backup (ws.backups() lists them).") -> None:
+        raise BackupError(f"The backup {label} {reason}, so it was not restored: {name} is unchanged.", fix)
+
+    if path.resolve() == database.resolve() or (path.exists() and database.exists() and path.samefile(database)):
+        refuse("is the database itself", "Pass a backup from backups/ (ws.backups() lists them) and the database "
+               "to restore it over.")  # copying a file onto itself would wait for its own lock forever
+    if not path.is_file():
+        refuse("is damaged (missing: no such file)")
+    if path.stat().st_size == 0:
+        refuse("is damaged (an empty file)")
+    with closing(_connect(_read_only(path), uri=True, timeout=timeout)) as source:
+        try:
+            source.execute("BEGIN")  # one read transaction: what is checked is what is copied
+            found = _fingerprint(source)
+        except (sqlite3.DatabaseError, UnicodeError) as exc:
+            refuse(f"is damaged (unreadable: {exc})")
+        if found.integrity != "ok":
+            refuse(f"is damaged ({found.integrity})")
+        try:
+            saved = _read_manifest(path)
+        except FileNotFoundError:
+            refuse(f"has no manifest ({_manifest_path(path).name})", NO_MANIFEST)
+        except ValueError as exc:
+            refuse(f"has an unreadable manifest ({_manifest_path(path).name}: {exc})", NO_MANIFEST)
+        if not force and not _same_database(saved, database):
+            refuse(f"was made of {saved.database.name} ({saved.database}), not of {name}",
+                   f"Restore a backup of {name} (ws.backups() lists them), or pass force=True to restore this one "
+                   "over it on purpose.")
+        if isinstance(backup, Backup) and backup.fingerprint != saved.fingerprint:
+            refuse("does not match its manifest (they describe different data)", NO_MANIFEST)
+        problems = _compare(found, saved.fingerprint, "in the file", "when it was made")
+        if problems:
+            refuse(f"is damaged (it no longer matches the fingerprint stored when it was made: {'; '.join(problems)})")
+        existed = database.exists()
+        try:
+            with closing(sqlite3.connect(database, timeout=timeout)) as target:
+                _copy(source, target, f"restoring {name}", quiet, timeout)
+        except _TimedOut:
+            raise BackupError(
+                f"Another connection kept {name} busy for {timeout:g} s, so {label} was not restored: "
+                f"{name} is unchanged.",
+                "Close the other connection/notebook, then restore again.",
+            ) from None
+        except sqlite3.Error as exc:
+            if not existed:
+                database.unlink(missing_ok=True)
+            raise BackupError(
+                f"Restoring {label} over {name} failed: {exc}.",
+                "Make sure no other program holds the database open, then restore again.",
+            ) from None
+    after = fingerprint(database)
+    problems = _compare(after, saved.fingerprint, "in the database", "in the backup")
+    if problems:
         raise BackupError(
-            f"The backup {_label(path)} is damaged ({saved.integrity}), so it was not restored: "
-            f"{database.name} is unchanged.",
-            "Restore an older backup (ws.backups() lists them).",
-        )
-    try:
-        with closing(sqlite3.connect(_read_only(path), uri=True)) as source, \
-             closing(sqlite3.connect(database, timeout=30)) as target:
-            _copy(source, target, f"restoring {database.name}", quiet)
-    except sqlite3.Error as exc:
-        raise BackupError(
-            f"Restoring {_label(path)} over {database.name} failed: {exc}.",
-            "Make sure no other program holds the database open, then restore again.",
-        ) from None
-    result = verify(path, database)
-    if not result.ok:
-        raise BackupError(
-            f"After restoring, {database.name} does not match {_label(path)}: {'; '.join(result.problems)}.",
+            f"After restoring, {name} does not match {label}: {'; '.join(problems)}.",
             "Restore again; if it keeps failing, copy the backup file over the database by hand.",
         )
-    return result
+    records = [{"table": t.table, "rows (database)": t.rows, "rows (copy)": t.rows, "same content": True}
+               for t in after.tables]
+    return _verification(path, database, [], records)
+
+
+def _same_database(backup: Backup, database: Path) -> bool:
+    """Was ``backup`` made of ``database``? Its origin, or the same file name with the backup in its
+    ``backups/`` folder (the folder was moved or renamed since)."""
+    database = database.resolve()
+    if backup.database == database:
+        return True
+    return backup.database.name == database.name and backup.path.resolve().parent == database.parent / FOLDER
+
+
+NO_MANIFEST = "Restore a backup that has its manifest (ws.backups() lists them), or make a new one with ws.backup()."
+
+
+def load_backup(path: str | Path) -> Backup:
+    """The backup at ``path`` as its manifest describes it: origin, revision, time, fingerprint."""
+    path = Path(path)
+    try:
+        return _read_manifest(path)
+    except FileNotFoundError:
+        raise BackupError(f"The backup {_label(path)} has no manifest ({_manifest_path(path).name}).",
+                          NO_MANIFEST) from None
+    except ValueError as exc:
+        raise BackupError(f"The manifest of {_label(path)} is unreadable: {exc}.", NO_MANIFEST) from None
 
 
 def fingerprint(path: str | Path) -> Fingerprint:
@@ -296,9 +463,9 @@ def fingerprint(path: str | Path) -> Fingerprint:
     if not path.is_file():
         return Fingerprint("missing: no such file", (), ())
     try:
-        with closing(sqlite3.connect(_read_only(path), uri=True)) as connection:
+        with closing(_connect(_read_only(path), uri=True)) as connection:
             return _fingerprint(connection)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeError) as exc:
         return Fingerprint(f"unreadable: {exc}", (), ())
 
 
@@ -317,48 +484,161 @@ def list_backups(database: str | Path) -> pd.DataFrame:
 # -- plumbing -------------------------------------------------------------------------
 
 
-def _copy(source: sqlite3.Connection, target: sqlite3.Connection, what: str, quiet: bool | None) -> None:
-    """The online backup API, step by step, driving a progress bar (none if MIGRATOR_QUIET=1)."""
+BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary codes): a lock could not be had
+
+
+class _TimedOut(Exception):
+    """The backup API kept finding the target locked until the timeout."""
+
+
+def _copy(source: sqlite3.Connection, target: sqlite3.Connection, what: str, quiet: bool | None,
+          timeout: float | None = None) -> None:
+    """The online backup API, step by step, driving a progress bar (none if MIGRATOR_QUIET=1).
+
+    Python's ``backup()`` retries a locked step forever; the progress callback stops it after
+    ``timeout`` seconds (raising there makes SQLite abandon the copy and roll the target back).
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+
+    def step(status: int, remaining: int, total: int, report=None) -> None:
+        if status in BUSY and deadline is not None and time.monotonic() >= deadline:
+            raise _TimedOut
+        if report is not None:
+            report(status, remaining, total)
+
     if quiet:
-        source.backup(target, pages=PAGES_PER_STEP)
+        source.backup(target, pages=PAGES_PER_STEP, progress=step)
         return
     from .progress import progress
 
     with progress(what, unit="page") as report:
-        source.backup(target, pages=PAGES_PER_STEP, progress=report.sqlite_backup)
+        source.backup(target, pages=PAGES_PER_STEP, progress=lambda *status: step(*status, report=report.sqlite_backup))
 
 
 def _fingerprint(connection: sqlite3.Connection) -> Fingerprint:
     problems = [row[0] for row in connection.execute("PRAGMA integrity_check(5)")]
     integrity = "ok" if problems == ["ok"] else "damaged: " + "; ".join(problems)
-    schema = tuple(
-        tuple(row)
-        for row in connection.execute(
-            "SELECT type, name, coalesce(sql, '') FROM sqlite_master "
-            "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
-        )
-    )
-    tables = tuple(_table_print(connection, name, sql) for kind, name, sql in schema if kind == "table")
+    schema = _schema(connection, "main")
+    tables = tuple(_table_print(connection, table) for table in _tables(connection, "main"))
     return Fingerprint(integrity, schema, tables)
 
 
-def _table_print(connection: sqlite3.Connection, table: str, sql: str) -> TablePrint:
-    """Row count and SHA-256 of the rows in rowid (or primary key) order, read in chunks."""
-    quoted = '"' + table.replace('"', '""') + '"'
-    if re.search(r"WITHOUT\s+ROWID", sql, re.IGNORECASE):
-        keys = [r[1] for r in connection.execute(f"PRAGMA table_info({quoted})") if r[5]]
-        order = ", ".join('"' + k.replace('"', '""') + '"' for k in sorted(keys, key=keys.index))
-    else:
-        order = "rowid"
-    digest, rows = hashlib.sha256(), 0
-    cursor = connection.execute(f"SELECT * FROM {quoted} ORDER BY {order}")
-    while chunk := cursor.fetchmany(CHUNK_ROWS):
-        digest.update(repr(chunk).encode())
-        rows += len(chunk)
-    return TablePrint(table, rows, digest.hexdigest())
+# SQLite's own bookkeeping, which SQLite rebuilds itself: the schema table and the planner's
+# statistics (ANALYZE). Everything else is data, sqlite_sequence (AUTOINCREMENT's memory) included.
+# Names are compared exactly, never with LIKE ('_' is a wildcard there, and LIKE ignores case).
+INTERNAL_TABLES = frozenset({
+    "sqlite_schema", "sqlite_master", "sqlite_temp_schema", "sqlite_temp_master",
+    "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4",
+})
+AUTOINDEX = "sqlite_autoindex_"  # indexes SQLite makes for UNIQUE and PRIMARY KEY: implied by the table
 
 
-def _compare(copy: Fingerprint, database: Fingerprint) -> list[str]:
+def _internal(kind: str, name: str) -> bool:
+    return name in INTERNAL_TABLES if kind == "table" else kind == "index" and name.startswith(AUTOINDEX)
+
+
+def _schema(connection: sqlite3.Connection, database: str) -> tuple[tuple[str, str, str], ...]:
+    """``(type, name, sql)`` of every object in ``database`` except SQLite's own, by type and name."""
+    rows = connection.execute(
+        f"SELECT type, name, coalesce(sql, '') FROM {database}.sqlite_master ORDER BY type, name"
+    )
+    return tuple(tuple(row) for row in rows if not _internal(row[0], row[1]))
+
+
+@dataclass(frozen=True)
+class _Table:
+    """What comparing and hashing a table needs, as SQLite describes it (never parsed from SQL text).
+
+    ``order`` is the row order the content hash uses. ``key`` pairs rows in ``verify`` when
+    it is made of real columns (a WITHOUT ROWID primary key, or an INTEGER PRIMARY KEY, which
+    is the row id): then pairing by key and comparing in order give the same verdict. A hidden
+    row id is not data, so such rows are paired by their position in ``order``.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    order: str  # ORDER BY for a stable row order
+    key: tuple[str, ...]  # quoted key columns (or a name of the row id), in key order; () to pair by position
+    rowid: str | None  # a name of the row id no column took (None in a WITHOUT ROWID table, or if all are taken)
+
+
+ROWID_NAMES = ("_rowid_", "rowid", "oid")  # SQLite's names for the row id, unless a column has the name
+
+
+def _unused(name: str, columns: tuple[str, ...]) -> str:
+    """``name``, or ``name_``, ``name__``... whichever no column has."""
+    taken = {column.lower() for column in columns}
+    while name.lower() in taken:
+        name += "_"
+    return name
+
+
+def _tables(connection: sqlite3.Connection, database: str) -> list[_Table]:
+    """The tables of ``database`` that hold data, by name; views, virtual tables and SQLite's own left out."""
+    listed = connection.execute(
+        "SELECT name, type, wr FROM pragma_table_list WHERE schema = ? ORDER BY name", (database,)
+    ).fetchall()
+    tables = []
+    for name, kind, without_rowid in listed:
+        if kind not in ("table", "shadow") or _internal("table", name):
+            continue
+        info = connection.execute(
+            "SELECT name, type, pk, hidden FROM pragma_table_xinfo(?, ?)", (name, database)
+        ).fetchall()
+        columns = tuple(column for column, _, _, hidden in info if hidden != 1)
+        primary = [_quote(column) for column, _, pk, _ in sorted((r for r in info if r[2]), key=lambda r: r[2])]
+        taken = {column.lower() for column in columns}  # a column named rowid hides the row id by that name
+        rowid = None if without_rowid else next((alias for alias in ROWID_NAMES if alias not in taken), None)
+        if without_rowid:
+            order, key = ", ".join(primary), tuple(primary)
+        elif rowid is None:  # every name of the row id is a column's: sort by every column
+            order = ", ".join(f"{_quote(c)} COLLATE BINARY, typeof({_quote(c)})" for c in columns)
+            key = ()
+        else:
+            order = rowid
+            key = (rowid,) if _rowid_is_a_column(connection, database, name, info) else ()
+        tables.append(_Table(name, columns, order, key, rowid))
+    return tables
+
+
+def _rowid_is_a_column(connection: sqlite3.Connection, database: str, table: str, info: list) -> bool:
+    """Is there an INTEGER PRIMARY KEY (the row id under a column's name)? A single INTEGER key
+    column that got no index of its own: an index with origin 'pk' means it is an ordinary key."""
+    keys = [r for r in info if r[2]]
+    if len(keys) != 1 or keys[0][1].upper() != "INTEGER":
+        return False
+    origins = connection.execute("SELECT origin FROM pragma_index_list(?, ?)", (table, database))
+    return all(origin != "pk" for (origin,) in origins)
+
+
+def _table_print(connection: sqlite3.Connection, table: _Table) -> TablePrint:
+    """Row count and SHA-256 of the rows in ``order``, read in chunks.
+
+    Python reads each storage class as its own type (int, float, str, bytes, None) and repr()
+    writes the type, so the hash covers values and storage types: 1 and 1.0, 'a' and b'a' differ.
+    Text is decoded by the fast built-in decoder, or, if some is not UTF-8, leniently: valid
+    text reads the same either way, so the hash does not depend on which one ran.
+    """
+    def digest() -> TablePrint:
+        hashed, rows = hashlib.sha256(), 0
+        cursor = connection.execute(f"SELECT * FROM {_quote(table.name)} ORDER BY {table.order}")
+        while chunk := cursor.fetchmany(CHUNK_ROWS):
+            hashed.update(repr(chunk).encode())
+            rows += len(chunk)
+        return TablePrint(table.name, rows, hashed.hexdigest())
+
+    connection.text_factory = str
+    try:
+        return digest()
+    except sqlite3.OperationalError:  # "Could not decode to UTF-8": again, leniently (a real error recurs)
+        connection.text_factory = _lenient
+        return digest()
+    finally:
+        connection.text_factory = _lenient
+
+
+def _compare(copy: Fingerprint, database: Fingerprint, here: str = "in the copy",
+             there: str = "in the database") -> list[str]:
     """What differs, in words; empty if the copy is faithful."""
     if copy.integrity != "ok":
         return [f"integrity check: {copy.integrity}"]
@@ -372,19 +652,102 @@ def _compare(copy: Fingerprint, database: Fingerprint) -> list[str]:
         if theirs is None:
             continue  # already reported as a schema difference
         if theirs.rows != ours.rows:
-            problems.append(f"{ours.table}: {theirs.rows} rows in the copy, {ours.rows} in the database")
+            problems.append(f"{ours.table}: {theirs.rows} rows {here}, {ours.rows} {there}")
         elif theirs.sha256 != ours.sha256:
             problems.append(f"{ours.table}: same row count, different content")
     return problems
 
 
+# -- the manifest: backups/<name>.db.json ------------------------------------------------
+# {"manifest": 1, "database": "/abs/path/app.db", "revision": "0004", "created": "20261123T235959",
+#  "fingerprint": {"integrity": "ok", "schema": [[type, name, sql], ...],
+#                  "tables": [{"table": "books", "rows": 2, "sha256": "..."}, ...]}}
+
+MANIFEST_FORMAT = 1
+
+
+def _manifest_path(backup: Path) -> Path:
+    return backup.with_name(backup.name + ".json")
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+def _write_manifest(backup: Backup) -> None:
+    """Write the manifest under a temporary name, flush it to disk, then give it its name."""
+    fp = backup.fingerprint
+    data = {
+        "manifest": MANIFEST_FORMAT,
+        "database": str(backup.database.resolve()),
+        "revision": backup.revision,
+        "created": backup.created,
+        "fingerprint": {
+            "integrity": fp.integrity,
+            "schema": [list(entry) for entry in fp.schema],
+            "tables": [{"table": t.table, "rows": t.rows, "sha256": t.sha256} for t in fp.tables],
+        },
+    }
+    final = _manifest_path(backup.path)
+    partial = _partial(final)
+    with open(partial, "w", encoding="utf-8") as file:
+        json.dump(data, file, ensure_ascii=False, indent=1)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(partial, final)
+
+
+def _read_manifest(path: Path) -> Backup:
+    """The Backup a manifest describes; FileNotFoundError if there is none, ValueError if it is not one."""
+    try:
+        data = json.loads(_manifest_path(path).read_text(encoding="utf-8"))
+        fp = data["fingerprint"]
+        if data["manifest"] != MANIFEST_FORMAT:
+            raise ValueError(f"manifest format {data['manifest']!r}, expected {MANIFEST_FORMAT}")
+        schema = tuple(tuple(_text(part) for part in entry) for entry in fp["schema"])
+        if any(len(entry) != 3 for entry in schema):
+            raise ValueError("a schema entry is not (type, name, sql)")
+        tables = tuple(TablePrint(_text(t["table"]), _count(t["rows"]), _text(t["sha256"])) for t in fp["tables"])
+        printed = Fingerprint(_text(fp["integrity"]), schema, tables)
+        return Backup(path, Path(_text(data["database"])), _text(data["revision"]), _text(data["created"]), printed)
+    except FileNotFoundError:
+        raise
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not a backup manifest ({type(exc).__name__}: {exc})") from None
+    except OSError as exc:
+        raise ValueError(exc.strerror or str(exc)) from None
+
+
+def _text(value) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, found {value!r}")
+    return value
+
+
+def _count(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise TypeError(f"expected a row count, found {value!r}")
+    return value
+
+
 def _free_name(folder: Path, stem: str) -> Path:
     """``stem.db``, or ``stem-2.db``... if two backups fall in the same second."""
     path, number = folder / f"{stem}.db", 1
-    while path.exists() or path.with_name(path.name + ".partial").exists():
+    while path.exists() or _partial(path).exists() or _manifest_path(path).exists():
         number += 1
         path = folder / f"{stem}-{number}.db"
     return path
+
+
+def _connect(database: str | Path, **options) -> sqlite3.Connection:
+    """A connection that reads TEXT that is not UTF-8 too (SQLite stores whatever bytes it is given)."""
+    connection = sqlite3.connect(database, **options)
+    connection.text_factory = _lenient
+    return connection
+
+
+def _lenient(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _read_only(path: Path) -> str:

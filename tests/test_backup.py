@@ -4,17 +4,21 @@ caught, and a failed backup stops an upgrade before anything changes."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
+from contextlib import closing
 
 import pytest
 
 from conftest import dump
 from migrator import Backup, BackupError, Workspace
-from migrator.backup import fingerprint, make_backup, restore, verify
+from migrator.backup import fingerprint, load_backup, make_backup, restore, verify
 
 
 @pytest.fixture
@@ -32,7 +36,8 @@ def test_a_backup_is_named_by_database_revision_and_time_and_verified(shop):
     assert backup.path.parent == shop.database_path.parent / "backups"
     assert re.fullmatch(r"app-0004-\d{8}T\d{6}\.db", backup.path.name)
     assert backup.file == f"backups/{backup.path.name}" and backup.revision == "0004"
-    assert [p.name for p in backup.path.parent.iterdir()] == [backup.path.name]  # no .partial left
+    files = sorted(p.name for p in backup.path.parent.iterdir())
+    assert files == [backup.path.name, backup.manifest.name]  # no .partial left
     assert shop.verify(backup).ok
     assert backup.fingerprint.table("books").rows == 2
     frame = shop.backups()
@@ -202,3 +207,308 @@ def test_without_rowid_tables_are_compared_on_their_primary_key(tmp_path):
         connection.execute("UPDATE tags SET uses = 4 WHERE name = 'orm'")
     connection.close()
     assert verify(copy, database).problems == ("tags: same row count, different content",)
+
+
+# -- plain SQLite files: what "the same data" means ------------------------------------
+
+
+def sql(path, *statements) -> None:
+    """Run ``statements`` on the SQLite file at ``path`` (made if missing) and commit."""
+    with sqlite3.connect(path) as connection:
+        for statement in statements:
+            connection.execute(statement)
+    connection.close()
+
+
+def dump_hash(path) -> str:
+    """SHA-256 of the whole database as SQL text: proof that nothing changed, not just the row counts."""
+    with closing(sqlite3.connect(path)) as connection:
+        connection.text_factory = lambda data: data.decode("utf-8", "surrogateescape")  # TEXT may be any bytes
+        return hashlib.sha256("\n".join(connection.iterdump()).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+@pytest.mark.parametrize("table", ["sqlitebooks", "SQLite3_notes"])
+def test_tables_that_only_look_like_sqlites_own_are_compared(tmp_path, table):
+    database = tmp_path / "db.sqlite"
+    sql(database, f'CREATE TABLE "{table}" (id INTEGER PRIMARY KEY, title TEXT)',
+            f"INSERT INTO \"{table}\" (title) VALUES ('Kindred'), ('Dawn')")
+    backup = make_backup(database, "1", quiet=True)
+    assert backup.fingerprint.table(table).rows == 2
+    sql(database, f'DELETE FROM "{table}"')
+    assert verify(backup.path, database).problems == (f"{table}: 2 rows in the copy, 0 in the database",)
+    assert fingerprint(database).table(table).rows == 0
+
+
+def test_sqlite_sequence_is_data(tmp_path):
+    """AUTOINCREMENT remembers the highest id ever used: a restore must bring that back too."""
+    database = tmp_path / "db.sqlite"
+    sql(database, "CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT)",
+            "INSERT INTO notes (body) VALUES ('a'), ('b')")
+    backup = make_backup(database, "1", quiet=True)
+    assert backup.fingerprint.table("sqlite_sequence").rows == 1
+    assert verify(backup.path, database).ok
+    sql(database, "UPDATE sqlite_sequence SET seq = 100 WHERE name = 'notes'")
+    assert verify(backup.path, database).problems == ("sqlite_sequence: same row count, different content",)
+    assert fingerprint(database).table("sqlite_sequence").sha256 != backup.fingerprint.table("sqlite_sequence").sha256
+
+
+def test_sqlites_own_statistics_are_not_data(tmp_path):
+    """ANALYZE rewrites sqlite_stat1 (planner statistics): a near miss that must stay silent."""
+    database = tmp_path / "db.sqlite"
+    sql(database, "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT UNIQUE)", "INSERT INTO t (x) VALUES ('a'), ('b')")
+    backup = make_backup(database, "1", quiet=True)
+    sql(database, "ANALYZE")
+    assert verify(backup.path, database).ok
+    assert fingerprint(database) == backup.fingerprint
+
+
+@pytest.mark.parametrize("change, problem", [
+    # equal under the column's collation, but not the same text
+    ("UPDATE people SET name = 'KINDRED' WHERE id = 1", "people: same row count, different content"),
+    # equal as numbers, but another storage type (integer -> real) in an untyped column
+    ("UPDATE people SET score = 1.0 WHERE id = 1", "people: same row count, different content"),
+    # near miss: an INTEGER column stores 1.0 as the integer 1, so nothing changed
+    ("UPDATE people SET age = 1.0 WHERE id = 1", None),
+])
+def test_same_data_means_the_same_values_and_storage_types(tmp_path, change, problem):
+    database = tmp_path / "db.sqlite"
+    sql(database, "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE, score, age INTEGER)",
+        "INSERT INTO people (name, score, age) VALUES ('Kindred', 1, 1), ('Dawn', 2, 2)")
+    backup = make_backup(database, "1", quiet=True)
+    before = dump_hash(database)
+    sql(database, change)
+    assert (dump_hash(database) != before) == (problem is not None)
+    assert verify(backup.path, database).problems == ((problem,) if problem else ())
+    assert (fingerprint(database) != backup.fingerprint) == (problem is not None)
+
+
+@pytest.mark.parametrize("id_column", ["id INTEGER PRIMARY KEY", "id INTEGER"])
+def test_a_default_that_reads_without_rowid_does_not_make_a_without_rowid_table(tmp_path, id_column):
+    """The table kind comes from SQLite (pragma_table_list), not from searching the CREATE text."""
+    database = tmp_path / "db.sqlite"
+    sql(database, f"CREATE TABLE t ({id_column}, note TEXT DEFAULT 'WITHOUT ROWID')",
+        "INSERT INTO t (id) VALUES (1), (2)")
+    backup = make_backup(database, "1", quiet=True)
+    assert backup.fingerprint.table("t").rows == 2 and verify(backup.path, database).ok
+    sql(database, "UPDATE t SET note = 'with rowid' WHERE id = 2")
+    assert verify(backup.path, database).problems == ("t: same row count, different content",)
+
+
+@pytest.mark.parametrize("columns", [
+    "rowid TEXT, name TEXT",  # `rowid` names the user's column: compare on _rowid_
+    "rowid TEXT, oid TEXT, _rowid_ TEXT, name TEXT",  # no name left for the row id: compare sorted rows
+])
+def test_a_user_column_named_rowid_is_not_mistaken_for_the_row_id(tmp_path, columns):
+    database = tmp_path / "db.sqlite"
+    fill = "INSERT INTO t (rowid, name) VALUES ('x', 'a'), ('x', 'b'), (NULL, 'c'), (NULL, 'd')"
+    sql(database, f"CREATE TABLE t ({columns})", fill)
+    backup = make_backup(database, "1", quiet=True)
+    assert verify(backup.path, database).ok  # no false alarm
+    before = dump_hash(database)
+    sql(database, "UPDATE t SET name = 'B' WHERE name = 'b'")
+    assert verify(backup.path, database).problems == ("t: same row count, different content",)
+    assert restore(backup, database).ok and dump_hash(database) == before
+    sql(database, "DELETE FROM t WHERE name = 'c'")
+    assert verify(backup.path, database).problems == ("t: 4 rows in the copy, 3 in the database",)
+
+
+@pytest.mark.parametrize("change, problem", [
+    ("ALTER TABLE books ADD COLUMN isbn TEXT", "different schema (books: column isbn only in the database)"),
+    ("ALTER TABLE books DROP COLUMN published_year",
+     "different schema (books: column published_year only in the copy)"),
+    ("CREATE TABLE isbns (isbn TEXT)", "different schema (isbns)"),
+])
+def test_a_schema_change_in_the_database_is_named_not_called_unreadable(shop, change, problem):
+    backup = shop.backup()
+    sql(shop.database_path, change)
+    assert verify(backup.path, shop.database_path).problems == (problem,)
+    with pytest.raises(BackupError, match=re.escape(problem)):
+        shop.verify(backup)
+
+
+def test_rows_are_still_counted_in_a_table_whose_columns_changed(shop):
+    backup = shop.backup()
+    sql(shop.database_path, "ALTER TABLE books ADD COLUMN isbn TEXT", "DELETE FROM books WHERE title = 'Kindred'")
+    assert verify(backup.path, shop.database_path).problems == (
+        "different schema (books: column isbn only in the database)", "books: 2 rows in the copy, 1 in the database")
+
+
+# -- restore: only a backup that is provably what was backed up -------------------------
+
+
+def test_every_backup_has_a_manifest_with_its_origin_and_fingerprint(shop):
+    backup = shop.backup()
+    manifest = json.loads((backup.path.parent / (backup.path.name + ".json")).read_text(encoding="utf-8"))
+    assert backup.manifest == backup.path.parent / (backup.path.name + ".json")
+    assert manifest["database"] == str(shop.database_path.resolve())
+    assert (manifest["revision"], manifest["created"]) == ("0004", backup.created)
+    assert load_backup(backup.path).fingerprint == backup.fingerprint
+    assert {t["table"]: t["rows"] for t in manifest["fingerprint"]["tables"]}["books"] == 2
+    assert sorted(p.name for p in backup.path.parent.iterdir()) == [backup.path.name, backup.manifest.name]
+    assert shop.backups()["file"].tolist() == [backup.file]  # the manifest is not a backup
+
+
+@pytest.mark.parametrize("damage", ["empty", "tampered", "no manifest", "bad manifest"])
+def test_a_backup_that_is_not_what_was_backed_up_is_never_restored(shop, damage):
+    backup = shop.backup()
+    shop.app().add_book("Dawn", "Octavia E. Butler")
+    if damage == "empty":
+        backup.path.write_bytes(b"")
+    elif damage == "tampered":  # a few bytes of a title: integrity_check cannot see that
+        data = backup.path.read_bytes()
+        assert data.count(b"Kindred") == 1
+        backup.path.write_bytes(data.replace(b"Kindred", b"Kindrex"))
+        assert fingerprint(backup.path).integrity == "ok"
+    elif damage == "no manifest":
+        backup.manifest.unlink()
+    else:
+        backup.manifest.write_text('{"database": "app.db", "fingerprint": ')
+    before = dump_hash(shop.database_path)
+    with pytest.raises(BackupError, match="not restored") as caught:
+        restore(backup, shop.database_path)
+    assert "unchanged" in caught.value.what
+    with pytest.raises(BackupError, match="not restored"):
+        shop.restore(backup.path)
+    assert dump_hash(shop.database_path) == before
+
+
+def test_after_a_restore_the_database_has_the_backups_fingerprint(shop):
+    backup = shop.backup()
+    sql(shop.database_path, "DELETE FROM books", "ALTER TABLE books ADD COLUMN isbn TEXT")
+    result = restore(backup.path, shop.database_path)
+    assert result.ok and fingerprint(shop.database_path) == backup.fingerprint
+    assert result.comparison.set_index("table")["same content"].all()
+
+
+def test_a_backup_of_another_database_is_restored_only_with_force(tmp_path):
+    dev, prod = tmp_path / "app.db", tmp_path / "prod.db"
+    for path, title in ((dev, "dev book"), (prod, "prod book")):
+        sql(path, "CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT)",
+            f"INSERT INTO books (title) VALUES ('{title}')")
+    prods = make_backup(prod, "1", quiet=True)
+    before = dump_hash(dev)
+    with pytest.raises(BackupError, match="force=True") as caught:
+        restore(prods, dev)
+    assert "prod.db" in caught.value.what and "app.db is unchanged" in caught.value.what
+    assert dump_hash(dev) == before
+    assert restore(prods.path, dev, force=True).ok and dump_hash(dev) == dump_hash(prod)
+    assert restore(make_backup(dev, "1", quiet=True), dev).ok  # its own origin: no force needed
+
+
+def test_a_backup_still_restores_after_its_folder_was_moved(tmp_path):
+    """The same file name with the backup in its backups/ folder: the same database, moved (not another one)."""
+    old = tmp_path / "old"
+    old.mkdir()
+    sql(old / "app.db", "CREATE TABLE t (x)", "INSERT INTO t VALUES (1)")
+    backup = make_backup(old / "app.db", "1", quiet=True)
+    new = old.rename(tmp_path / "new")
+    sql(new / "app.db", "DELETE FROM t")
+    assert restore(new / "backups" / backup.path.name, new / "app.db").ok
+    assert fingerprint(new / "app.db") == backup.fingerprint
+
+
+def test_restoring_a_backup_onto_itself_is_refused(shop):
+    backup = shop.backup()
+    before = dump_hash(backup.path)
+    for force in (False, True):
+        started = time.monotonic()
+        with pytest.raises(BackupError, match="is the database itself"):
+            restore(backup, backup.path, force=force, timeout=5)
+        assert time.monotonic() - started < 3  # refused at once, not after waiting for a lock
+    assert dump_hash(backup.path) == before and restore(backup, shop.database_path).ok
+
+
+def test_a_restore_blocked_by_another_connection_gives_up_after_its_timeout(shop):
+    backup = shop.backup()
+    shop.app().add_book("Dawn", "Octavia E. Butler")
+    before = dump_hash(shop.database_path)
+    with closing(sqlite3.connect(shop.database_path, isolation_level=None)) as reader:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM books").fetchone()  # a read transaction: a shared lock
+        started = time.monotonic()
+        with pytest.raises(BackupError, match="Close the other connection/notebook, then restore again") as caught:
+            restore(backup, shop.database_path, timeout=0.5)
+        assert time.monotonic() - started < 10
+        assert "app.db is unchanged" in caught.value.what
+        reader.execute("COMMIT")
+    assert dump_hash(shop.database_path) == before
+    assert restore(backup, shop.database_path).ok  # nobody in the way: it restores
+
+
+def test_backup_and_verify_read_while_another_connection_is_writing(shop):
+    """A pending writer (RESERVED lock, rollback journal) lets readers read: backups only read."""
+    before = fingerprint(shop.database_path)
+    with closing(sqlite3.connect(shop.database_path, isolation_level=None)) as writer:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO books (title, author_id, slug) VALUES ('Uncommitted', 1, 'uncommitted')")
+        backup = make_backup(shop.database_path, "0004", quiet=True, timeout=2)
+        assert verify(backup.path, shop.database_path).ok
+        assert fingerprint(shop.database_path) == before == backup.fingerprint
+        writer.execute("ROLLBACK")
+    with closing(sqlite3.connect(backup.path)) as copy:
+        assert copy.execute("SELECT count(*) FROM books WHERE title = 'Uncommitted'").fetchone() == (0,)
+
+
+def test_a_backup_blocked_by_an_exclusive_writer_gives_up_after_its_timeout(shop):
+    with closing(sqlite3.connect(shop.database_path, isolation_level=None)) as writer:
+        writer.execute("BEGIN EXCLUSIVE")  # not even readers may read now
+        with pytest.raises(BackupError, match="Close the other connection/notebook, then back up again"):
+            make_backup(shop.database_path, "0004", quiet=True, timeout=0.2)
+        writer.execute("ROLLBACK")
+    assert not list((shop.database_path.parent / "backups").iterdir())  # nothing left behind
+
+
+@pytest.mark.parametrize("change, same", [
+    ("UPDATE tags SET _rowid_ = _rowid_ + 10", True),  # hidden row ids renumbered, rows and order kept
+    ("DELETE FROM tags WHERE name = 'orm'; INSERT INTO tags VALUES ('orm', 1)", False),  # same rows, new order
+])
+def test_verify_and_the_fingerprint_agree_on_a_table_whose_row_id_is_hidden(tmp_path, change, same):
+    """No column holds the row id here (a TEXT primary key): rows are compared in row id order, as hashed."""
+    database = tmp_path / "db.sqlite"
+    sql(database, "CREATE TABLE tags (name TEXT PRIMARY KEY, uses INTEGER)",
+        "INSERT INTO tags VALUES ('orm', 1), ('sql', 3), ('api', 2)")
+    backup = make_backup(database, "1", quiet=True)
+    sql(database, *change.split("; "))
+    assert (fingerprint(database) == backup.fingerprint) == same
+    assert verify(backup.path, database).problems == (() if same else ("tags: same row count, different content",))
+
+
+def test_text_that_is_not_utf8_is_data_too(tmp_path):
+    """SQLite stores TEXT bytes as given: a backup copes with invalid UTF-8, and so does a check of a damaged one."""
+    database = tmp_path / "db.sqlite"
+    sql(database, "CREATE TABLE t (id INTEGER PRIMARY KEY, title TEXT)",
+        "INSERT INTO t (title) VALUES (CAST(X'4b696e6472c564' AS TEXT)), ('Kindred')")  # 'Kindr', 0xC5, 'd'
+    backup = make_backup(database, "1", quiet=True)
+    assert verify(backup.path, database).ok and fingerprint(database) == backup.fingerprint
+    sql(database, "UPDATE t SET title = CAST(X'4b696e6472c664' AS TEXT) WHERE id = 1")
+    assert fingerprint(database) != backup.fingerprint and not verify(backup.path, database).ok
+    assert restore(backup, database).ok and fingerprint(database) == backup.fingerprint
+    data = backup.path.read_bytes()
+    backup.path.write_bytes(data.replace(b"Kindred", b"Kindr\xc5d"))  # the other row now undecodable too
+    before = dump_hash(database)
+    with pytest.raises(BackupError, match="not restored"):
+        restore(backup, database)
+    assert dump_hash(database) == before
+
+
+@pytest.mark.parametrize("tampering, problem", [
+    ("CREATE INDEX ix_extra ON books (title)", "different schema (ix_extra)"),  # the schema
+    ("DELETE FROM sqlitebooks", "sqlitebooks: 0 rows in the file, 1 when it was made"),  # a look-alike table
+    ("UPDATE sqlite_sequence SET seq = 7", "sqlite_sequence: same row count, different content"),  # AUTOINCREMENT
+    ("INSERT INTO books (title, n) VALUES ('Dawn', 3)", "books: 3 rows in the file, 2 when it was made"),  # rows
+    ("UPDATE books SET title = 'KINDRED' WHERE id = 1", "books: same row count, different content"),  # values
+    ("UPDATE books SET n = 1.0 WHERE id = 1", "books: same row count, different content"),  # storage types
+])
+def test_each_part_of_the_fingerprint_guards_a_restore(tmp_path, tampering, problem):
+    database = tmp_path / "db.sqlite"
+    sql(database, "CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT COLLATE NOCASE, n)",
+        "CREATE TABLE sqlitebooks (x)", "CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT)",
+        "INSERT INTO books (title, n) VALUES ('Kindred', 1), ('Dawn', 2)", "INSERT INTO sqlitebooks VALUES (1)",
+        "INSERT INTO notes DEFAULT VALUES")
+    backup = make_backup(database, "1", quiet=True)
+    sql(backup.path, tampering)  # the file stays a sound database: only the manifest can tell
+    assert fingerprint(backup.path).integrity == "ok"
+    before = dump_hash(database)
+    with pytest.raises(BackupError, match="not restored") as caught:
+        restore(backup, database)
+    assert problem in caught.value.what and dump_hash(database) == before
