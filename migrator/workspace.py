@@ -279,9 +279,14 @@ class Workspace(Project):
             )
         return result
 
-    def restore(self, backup: _backup.Backup | str | Path) -> _backup.Verification:
-        """Write ``backup`` back over this database, then verify they are the same."""
-        return _backup.restore(_backup_path(backup), self.database_path)
+    def restore(self, backup: _backup.Backup | str | Path, *, force: bool = False) -> _backup.Verification:
+        """Write ``backup`` back over this database, then verify they are the same.
+
+        The backup is checked against the fingerprint stored when it was made before
+        anything is written; a backup of another database needs ``force=True``.  A
+        restore throws away every write since the backup: stop writes first.
+        """
+        return _backup.restore(_backup_path(backup), self.database_path, force=force)
 
     def fingerprint(self) -> pd.DataFrame:
         """Each table's row count and content hash: equal fingerprints, equal data."""

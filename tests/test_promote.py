@@ -218,3 +218,40 @@ def test_a_password_is_never_stored_nor_shown(ws, monkeypatch):
         ws.promote("prod")
     message = str(caught.value) + caught.value.promotion._repr_markdown_() + repr(caught.value.promotion)
     assert SECRET not in message and "shop:***@db.example.com" in message
+
+
+@pytest.mark.parametrize("table", ["sqlitebooks", "SQLite3_notes"])
+def test_a_revision_that_empties_a_table_named_like_sqlites_own_is_caught(ws, table):
+    """Such names used to be skipped by LIKE 'sqlite_%': the verify step must see them like any other."""
+    ws.write_models(ws.read_models() + f"\n\nclass Note(Base):\n    __tablename__ = {table!r}\n\n"
+                    "    id: Mapped[int] = mapped_column(primary_key=True)\n    note: Mapped[str | None]\n")
+    ws.revision("notes")
+    ws.upgrade()
+    ws.promote("prod")
+    with ws.environment("prod").engine.begin() as connection:
+        connection.exec_driver_sql(f'INSERT INTO "{table}" (note) VALUES (\'keep\'), (\'me\')')
+    rev = ws.revision("tidy up", autogenerate=False)
+    write_revision_body(ws, rev, f"op.execute('DELETE FROM \"{table}\"')")
+    ws.upgrade()
+    before = prod_state(ws)
+    with pytest.raises(PromotionError) as caught:
+        ws.promote("prod")
+    assert f"{table} had 2 rows before, 0 after" in caught.value.what
+    assert prod_state(ws) == before
+
+
+def test_a_table_with_a_user_column_named_rowid_restores_without_a_false_alarm(ws):
+    prod = ws.environment("prod")
+    with prod.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE ledger (rowid TEXT, amount INTEGER)")
+        connection.exec_driver_sql("INSERT INTO ledger VALUES ('b', 2), ('a', 1)")
+    rev = ws.revision("fails on prod", autogenerate=False)
+    write_revision_body(ws, rev, "op.execute('INSERT INTO ledger VALUES (1, 1)')\nop.execute('SELECT nothing FROM nowhere')")
+    with ws.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE ledger (rowid TEXT, amount INTEGER)")
+    ws.upgrade("0005")
+    before = prod_state(ws)
+    with pytest.raises(PromotionError) as caught:
+        ws.promote("prod")
+    assert "Restoring the backup failed too" not in caught.value.what
+    assert prod_state(ws) == before

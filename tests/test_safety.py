@@ -213,3 +213,17 @@ def test_a_file_where_the_workspace_folder_should_be(tmp_path):
     with pytest.raises(WorkspaceError):
         Workspace("ws", root=tmp_path)
     assert (tmp_path / "ws").read_text() == "not a folder"
+
+
+def test_restoring_another_databases_backup_needs_force(shop, tmp_path):
+    """dev.restore(prod.backup()) would silently put prod's data on dev: refused unless asked for."""
+    from migrator import BackupError
+
+    prod = shop.with_database(tmp_path / "prod.db")
+    prod.upgrade()
+    backup = prod.backup()
+    with unchanged(shop), pytest.raises(BackupError) as caught:
+        shop.restore(backup)
+    assert "force=True" in caught.value.fix
+    assert shop.restore(backup, force=True).ok
+    assert shop.rows("books").empty  # prod's (empty) data, as asked
