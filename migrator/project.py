@@ -27,6 +27,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, redirect_stdout
 from pathlib import Path
+from unittest.mock import patch as mock_patch
 
 import sqlalchemy as sa
 from alembic.autogenerate import RevisionContext
@@ -160,6 +161,12 @@ class Project:
         # An env.py that makes its own engine from alembic.ini (as `alembic init` writes it) then
         # connects to the database the kit works on, not to the one the file names.
         cfg.set_main_option("sqlalchemy.url", self._url.replace("%", "%%"))
+        # `prepend_sys_path = .` means the folder the CLI runs in; for the kit that is the project.
+        paths = cfg.get_prepend_sys_paths_list()
+        if paths:
+            separator = os.pathsep if cfg.get_main_option("path_separator") == "os" else " "
+            cfg.set_main_option("prepend_sys_path", separator.join(
+                str(self.path / p) if not Path(p).is_absolute() else p for p in paths).replace("%", "%%"))
         return cfg
 
     def script_location(self) -> Path:
@@ -373,6 +380,13 @@ class Project:
         self._scripts = None  # Alembic added the new revision to the cached map in place: load afresh
         return generated[0] if len(generated) == 1 else generated
 
+    def offline_sql(self, cfg: Config, revisions: str) -> None:
+        """``alembic upgrade [start:]end --sql`` into ``cfg``'s output buffer, on the cached revisions."""
+        scripts = self.script_directory()
+        start, _, end = revisions.rpartition(":")
+        self._run_env(cfg, lambda rev, context: scripts._upgrade_revs(end, rev), as_sql=True,
+                      starting_rev=start or None, destination_rev=end)
+
     def _run_command(self, cfg: Config, verb: str, target: str) -> _Environment:
         """``alembic upgrade/downgrade/stamp target`` (online), as ``alembic.command`` runs it."""
         scripts = self.script_directory()
@@ -432,7 +446,10 @@ class _Environment:
         self.per_migration = False
 
     def run(self, path: str) -> _Environment:
-        with self.context:
+        # A stock env.py calls logging's fileConfig(alembic.ini): the CLI's INFO lines would land in
+        # the notebook (and replace the kernel's logging setup). The kit's own env.py skips it when
+        # told (configure_logger=False); for any other env.py it is a no-op while env.py runs.
+        with self.context, mock_patch("logging.config.fileConfig", lambda *args, **kwargs: None):
             exec(_env_code(path), {"__name__": "env_py", "__file__": path})  # noqa: S102 - the project's own env.py
         return self
 

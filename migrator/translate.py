@@ -100,10 +100,9 @@ def _command_error(ws: Project, exc: CommandError) -> MigratorError:
         )
     if "cannot proceed in --sql mode" in message and "copy_from" in message:
         return MigratorError(
-            f"{message.split(';')[0]}: offline mode cannot look at the database, so a batch "
-            "operation cannot find out what the table looks like.",
-            "Pass batch_alter_table(..., copy_from=<a sa.Table of the table as it is before "
-            "this revision>), as reference revision 0003 does; or generate SQL online.",
+            f"{_failing_revision(exc)}: {message}",
+            "In that revision, pass batch_alter_table(..., copy_from=sa.Table(...)) describing the table "
+            "as it is before the revision; or review the SQL of a real upgrade of a copy instead of --sql.",
         )
     return MigratorError(message, "Read the message above; ws.history() shows the revisions.")
 

@@ -191,8 +191,8 @@ class Workspace(Project):
         buffer = io.StringIO()
         url = f"{dialect}://" if dialect else self.url
         cfg = self.config(output_buffer=buffer, url=url, load_models=False)
-        with translated(self):
-            command.upgrade(cfg, revisions, sql=True)
+        with translated(self, atomic=False):  # offline: nothing ran, so nothing was rolled back either
+            self.offline_sql(cfg, revisions)
         return buffer.getvalue()
 
     # -- steps 5 to 7: the app, the checks, the data ----------------------------------------

@@ -186,3 +186,19 @@ def test_a_project_without_models_says_so_and_the_other_checks_run(project):
     assert not results.loc["models match schema", "passed"]
     assert "names no models" in results.loc["models match schema", "detail"]
     assert results.drop(index="models match schema")["passed"].all()
+
+
+def test_offline_sql_errors_keep_alembics_words_and_claim_no_rollback(tmp_path):
+    """`alembic upgrade --sql` over a real range: the table and revision stay in the message."""
+    import shutil
+
+    from migrator import MigratorError, PROJECT_ROOT
+
+    copy = tmp_path / "library"
+    shutil.copytree(PROJECT_ROOT / "examples" / "library", copy, ignore=shutil.ignore_patterns("*.db", "__pycache__"))
+    ws = Workspace.open(copy, models="library_app.db:metadata")
+    with pytest.raises(MigratorError) as caught:
+        ws.sql("base:head")
+    message = str(caught.value)
+    assert "rolled back" not in message and "0003" not in caught.value.fix  # no course file, no false comfort
+    assert "0006f0063170_add_member_status.py, line" in caught.value.what and 'the table "members"' in caught.value.what
