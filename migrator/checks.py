@@ -94,67 +94,49 @@ def models_match_schema(ws: Workspace) -> CheckResult:
 def up_down_consistency(ws: Workspace) -> CheckResult:
     """Every downgrade restores the schema its revision started from, and going up again gives the same schema.
 
-    One walk up (a snapshot of the structure after each revision), one walk down
-    (each step compared with the snapshot before it), one walk up again: linear in
-    the length of the history.  Structure, not DDL text, is compared (columns, types,
-    nullability, defaults, keys, indexes with their order, collation and expressions),
-    and every revision that differs is reported, not just the first.
+    One upgrade to the heads, taking a snapshot of the structure after each revision;
+    one downgrade to base, comparing after each step with the snapshot of the same
+    state on the way up; one upgrade again, compared with the first.  Linear in the
+    length of the history, branches and merges included.  Structure, not DDL text, is
+    compared (columns, types, nullability, defaults, keys, indexes with their order,
+    collation and expressions), and every revision that differs is reported.
     """
     def run(scratch: Workspace) -> str:
-        order = _order(scratch)
-        states = [(frozenset(), structure(scratch.reader))]  # (heads, schema) before each revision
-        for revision in order:
-            scratch.move("upgrade", revision)
-            states.append((frozenset(scratch.current_heads()), structure(scratch.reader)))
-        ancestors = _ancestors(scratch.revisions())
+        seen = {frozenset(): structure(scratch.reader)}  # the schema of every state on the way up
+
+        def snapshot(step, heads, connection):
+            seen[heads] = structure(connection)
+
         problems, differences, carried = [], [], set()
-        index = len(order)
-        while index > 0:
-            target = index - 1
-            # Inside a branch, downgrading to one head leaves the other branch alone (Alembic's rule):
-            # step back to a single head that everything undone descends from (the branch point).
-            while target > 0 and not (
-                len(states[target][0]) == 1
-                and all(next(iter(states[target][0])) in ancestors[rev] for rev in order[target:index])
-            ):
-                target -= 1
-            heads = states[target][0]
-            scratch.move("downgrade", next(iter(heads)) if heads else "base")
-            found = structure_diff(states[target][1], structure(scratch.reader))
+
+        def compare(step, heads, connection):
+            nonlocal carried
+            if heads not in seen:
+                return
+            found = structure_diff(seen[heads], structure(connection))
             new = [row for row in found if (row["table"], row["object"], row["after"]) not in carried]
             carried = {(row["table"], row["object"], row["after"]) for row in found}  # left by a later step
             if new:
-                undone = ", ".join(order[target:index])
+                undone = ", ".join(step.up_revision_ids)
                 problems.append(f"{undone} ({_summary(new)})")
-                differences += [{"revision": undone, **row} for row in new]
-            index = target
+                differences.extend({"revision": undone, **row} for row in new)
+
+        up = scratch.move("upgrade", "heads", on_step=snapshot)
+        scratch.move("downgrade", "base", on_step=compare)
         try:
             scratch.move("upgrade", "heads")
-            again = structure_diff(states[-1][1], structure(scratch.reader))
+            again = structure_diff(seen[frozenset(scratch.current_heads())], structure(scratch.reader))
         except MigratorError as exc:  # what was left behind can make the way up fail
             problems.append(f"going up again fails: {exc.what}")
             again = []
         if again:
             problems.append(f"up again ({_summary(again)})")
-            differences += [{"revision": "up again", **row} for row in again]
+            differences.extend({"revision": "up again", **row} for row in again)
         if problems:
-            raise CheckFailed(
-                f"{len(problems)} problem(s) going down and up again: {'; '.join(problems)}",
-                differences,
-            )
-        return f"{len(order)} revision(s) went up, down and up again with the same schema each time"
+            raise CheckFailed(f"{len(problems)} problem(s) going down and up again: {'; '.join(problems)}", differences)
+        return f"{len(up.steps)} revision(s) went up, down and up again with the same schema each time"
 
     return _on_scratch("up/down consistency", ws, run)
-
-
-def _ancestors(revisions: list) -> dict[str, set[str]]:
-    """Every revision's ancestors, from the revisions listed oldest first."""
-    found: dict[str, set[str]] = {}
-    for script in revisions:
-        parents = script.down_revision
-        parents = tuple(parents) if isinstance(parents, (tuple, list)) else ((parents,) if parents else ())
-        found[script.revision] = set(parents).union(*(found[p] for p in parents))
-    return found
 
 
 def _summary(rows: list[dict]) -> str:

@@ -303,18 +303,20 @@ class Project:
         """What ``verb`` to ``target`` would run, each step linted against this database's data."""
         return Plan.build(verb, target, self.steps(verb, target), self.url, acknowledge)
 
-    def move(self, verb: str, target: str, backup=None) -> Move:
+    def move(self, verb: str, target: str, backup=None, on_step=None) -> Move:
         """Run ``alembic upgrade/downgrade/stamp target`` and say what it did, and how atomically.
 
         Normally the kit owns one transaction for the whole move and hands its connection
         to env.py: all or nothing.  A move with an ``autocommit_block`` (it must commit),
         or a project whose env.py opens its own connection to this database, runs the
         way Alembic runs it instead (env.py's transactions, often one per revision).
+        ``on_step(revision, heads, connection)`` is called after each revision ran
+        (Alembic's ``on_version_apply``): the checks take a snapshot there.
         """
         _require_target(target)
         steps = [] if verb == "stamp" else self.steps(verb, target)
         if any(_commits_midway(script, verb) for script in steps):
-            return self._move_by_alembic(verb, target, backup, handed=True,
+            return self._move_by_alembic(verb, target, backup, handed=True, on_step=on_step,
                                          why="a revision commits midway (autocommit_block)")
         try:
             with self._progress(f"{verb} {target}"), self.transaction(load_models=False) as cfg:
@@ -322,21 +324,21 @@ class Project:
                 # while we waited for the lock, 'before' is what it left, not what we saw.
                 context = MigrationContext.configure(cfg.attributes["connection"])
                 before = as_current(context.get_current_heads())
-                self._run_command(cfg, verb, target)
+                self._run_command(cfg, verb, target, on_step)
                 after = as_current(context.get_current_heads())
         except _OwnConnection:  # env.py ignored our connection but works on this database: let it
-            return self._move_by_alembic(verb, target, backup, handed=False,
+            return self._move_by_alembic(verb, target, backup, handed=False, on_step=on_step,
                                          why="env.py opens its own connection")
         return self._moved(verb, before, after, backup, ATOMIC)
 
-    def _move_by_alembic(self, verb: str, target: str, backup, *, handed: bool, why: str) -> Move:
+    def _move_by_alembic(self, verb: str, target: str, backup, *, handed: bool, why: str, on_step=None) -> Move:
         """The move as ``alembic upgrade`` runs it: env.py's own transactions; on failure, say what stayed."""
         before = self.current()
         engine = self.engine
         try:
             with engine.connect() as connection, translated(self, atomic=False), redirect_stdout(io.StringIO()):
                 cfg = self.config(load_models=False, **({"connection": connection} if handed else {}))
-                environment = self._run_command(cfg, verb, target)
+                environment = self._run_command(cfg, verb, target, on_step)
         except MigratorError as exc:
             after = self.current()
             stayed = self._moved(verb, before, after, None, "").steps
@@ -387,7 +389,7 @@ class Project:
         self._run_env(cfg, lambda rev, context: scripts._upgrade_revs(end, rev), as_sql=True,
                       starting_rev=start or None, destination_rev=end)
 
-    def _run_command(self, cfg: Config, verb: str, target: str) -> _Environment:
+    def _run_command(self, cfg: Config, verb: str, target: str, on_step=None) -> _Environment:
         """``alembic upgrade/downgrade/stamp target`` (online), as ``alembic.command`` runs it."""
         scripts = self.script_directory()
         if verb == "stamp":
@@ -397,13 +399,14 @@ class Project:
         if ":" in target:
             raise CommandError("Range revision not allowed")
         resolve = scripts._upgrade_revs if verb == "upgrade" else scripts._downgrade_revs
-        return self._run_env(cfg, lambda rev, context: resolve(target, rev), destination_rev=target)
+        return self._run_env(cfg, lambda rev, context: resolve(target, rev), destination_rev=target, on_step=on_step)
 
-    def _run_env(self, cfg: Config, fn, own_ok: bool = False, **options) -> _Environment:
+    def _run_env(self, cfg: Config, fn, own_ok: bool = False, on_step=None, **options) -> _Environment:
         """Run env.py inside an EnvironmentContext whose migration function is ``fn``."""
         scripts = self.script_directory()
         path = str(Path(scripts.dir) / "env.py")
-        return _Environment(cfg, scripts, fn=fn, expected_url=self.url, own_ok=own_ok, **options).run(path)
+        return _Environment(cfg, scripts, fn=fn, expected_url=self.url, own_ok=own_ok, on_step=on_step,
+                            **options).run(path)
 
     def _progress(self, desc: str):
         """A progress bar while a move rewrites a large database (none for small ones or in tests)."""
@@ -435,7 +438,7 @@ class _Environment:
     """
 
     def __init__(self, config: Config, scripts: ScriptDirectory, *, expected_url: str, own_ok: bool = False,
-                 **options) -> None:
+                 on_step=None, **options) -> None:
         self.context = EnvironmentContext(config, scripts, **options)
         # The alembic.context proxy copies the instance's attributes when entered: env.py's
         # context.configure() then reaches this check, after Alembic's own configure.
@@ -443,6 +446,7 @@ class _Environment:
         self.context.configure = self.configure
         self.expected_url = expected_url
         self.own_ok = own_ok  # reading (autogenerate) on env.py's own connection to this database is fine
+        self.on_step = on_step
         self.per_migration = False
 
     def run(self, path: str) -> _Environment:
@@ -457,6 +461,15 @@ class _Environment:
         handed_models = self.context.config.attributes.get("target_metadata")
         if kwargs.get("target_metadata") is None and handed_models is not None:
             kwargs["target_metadata"] = handed_models  # an env.py that knows no models gets the kit's
+        if self.on_step is not None:
+            theirs = kwargs.get("on_version_apply")
+
+            def applied(ctx, step, heads, run_args):
+                if theirs is not None:
+                    theirs(ctx=ctx, step=step, heads=heads, run_args=run_args)
+                self.on_step(step, frozenset(heads), ctx.connection)
+
+            kwargs["on_version_apply"] = applied
         self._configure(*args, **kwargs)
         if self.context.is_offline_mode():
             return

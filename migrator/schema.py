@@ -194,19 +194,21 @@ def _require_table(inspector, table: str) -> None:
 Structure = dict
 
 
-def structure(engine: Engine) -> Structure:
+def structure(bind) -> Structure:
     """The schema as facts to compare, not DDL text: columns (type, nullability, default), keys,
     indexes with their order, collation, expressions and WHERE, and CHECK constraints.
 
     Quoting, constraint order and column order do not matter; ``alembic_version`` is left
     out (its row changes, its shape does not).  SQLite is asked with its pragmas, which is
     fast enough to take after every step of a long chain; other databases through
-    SQLAlchemy's inspector.
+    SQLAlchemy's inspector.  ``bind`` is an Engine, or a Connection (inside a migration).
     """
-    with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            return _sqlite_structure(connection)
-        return _inspected_structure(connection)
+    if isinstance(bind, sa.Engine):
+        with bind.connect() as connection:
+            return structure(connection)
+    if bind.dialect.name == "sqlite":
+        return _sqlite_structure(bind)
+    return _inspected_structure(bind)
 
 
 def structure_diff(before: Structure, after: Structure) -> list[dict]:
