@@ -78,6 +78,7 @@ class Project:
         self.name = path.resolve().name
         self._scripts: tuple[ScriptDirectory, tuple | None, list[Script]] | None = None
         self._models = models
+        self._engines: dict[str, sa.Engine] = {}  # kept: creating an engine costs more than a small query
         self._url = sqlite_url(database) if database is not None else self.option("sqlalchemy.url")
 
     def __repr__(self) -> str:
@@ -87,6 +88,7 @@ class Project:
         """The same project (same type, same loaded revisions), pointed at another database."""
         other = copy.copy(self)
         other._url = sqlite_url(database)
+        other._engines = {}
         return other
 
     # -- files and settings -------------------------------------------------------------
@@ -137,13 +139,17 @@ class Project:
 
     @property
     def engine(self) -> sa.Engine:
-        """A fresh engine on the database for writing (transactional SQLite, no pooling)."""
-        return create_engine(self._url, poolclass=NullPool)
+        """An engine on the database for writing (transactional SQLite; no pooling, so no file stays open)."""
+        if "write" not in self._engines:
+            self._engines["write"] = create_engine(self._url, poolclass=NullPool)
+        return self._engines["write"]
 
     @property
     def reader(self) -> sa.Engine:
-        """A fresh engine for reading: it never takes the write lock, so reads work while others write."""
-        return create_read_engine(self._url, poolclass=NullPool)
+        """An engine for reading: it never takes the write lock, so reads work while others write."""
+        if "read" not in self._engines:
+            self._engines["read"] = create_read_engine(self._url, poolclass=NullPool)
+        return self._engines["read"]
 
     def option(self, name: str) -> str | None:
         """A setting of alembic.ini's ``[alembic]`` section (``%(here)s`` expanded), or None."""
@@ -303,7 +309,7 @@ class Project:
         """What ``verb`` to ``target`` would run, each step linted against this database's data."""
         return Plan.build(verb, target, self.steps(verb, target), self.url, acknowledge)
 
-    def move(self, verb: str, target: str, backup=None, on_step=None) -> Move:
+    def move(self, verb: str, target: str, backup=None, on_step=None, steps=None) -> Move:
         """Run ``alembic upgrade/downgrade/stamp target`` and say what it did, and how atomically.
 
         Normally the kit owns one transaction for the whole move and hands its connection
@@ -311,10 +317,12 @@ class Project:
         or a project whose env.py opens its own connection to this database, runs the
         way Alembic runs it instead (env.py's transactions, often one per revision).
         ``on_step(revision, heads, connection)`` is called after each revision ran
-        (Alembic's ``on_version_apply``): the checks take a snapshot there.
+        (Alembic's ``on_version_apply``): the checks take a snapshot there.  ``steps``: the
+        revisions a plan already resolved (``plan.steps``), so they are not resolved twice.
         """
         _require_target(target)
-        steps = [] if verb == "stamp" else self.steps(verb, target)
+        if steps is None:
+            steps = [] if verb == "stamp" else self.steps(verb, target)
         if any(_commits_midway(script, verb) for script in steps):
             return self._move_by_alembic(verb, target, backup, handed=True, on_step=on_step,
                                          why="a revision commits midway (autocommit_block)")

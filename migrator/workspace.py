@@ -168,9 +168,10 @@ class Workspace(Project):
         ``Backup`` instead checks that it still matches the database.  If that fails,
         nothing is upgraded.
         """
-        self.plan("upgrade", target, acknowledge).refuse()
+        plan = self.plan("upgrade", target, acknowledge)
+        plan.refuse()
         made = self._backup_first(backup) if backup is not False else None
-        return self.move("upgrade", target, backup=made)
+        return self.move("upgrade", target, backup=made, steps=plan.steps)
 
     def downgrade(self, target: str = "-1") -> Move:
         """Step 4 in reverse (``alembic downgrade``): '-1' by default, or an id, or 'base'.
