@@ -39,7 +39,7 @@ from alembic.util import CommandError
 from sqlalchemy.pool import NullPool
 
 from . import progress
-from .database import create_engine, create_read_engine, mask_url, same_database
+from .database import create_engine, create_read_engine, expression_indexes_unreflected, mask_url, same_database
 from .errors import (
     EnvironmentMismatchError,
     MigratorError,
@@ -284,7 +284,8 @@ class Project:
         """A Config carrying a live connection inside one transaction; errors translated, stdout quiet."""
         engine = self.engine
         try:
-            with translated(self), engine.begin() as connection, redirect_stdout(io.StringIO()):
+            with translated(self), engine.begin() as connection, redirect_stdout(io.StringIO()), \
+                    expression_indexes_unreflected():
                 yield self.config(connection=connection, **attributes)
         finally:
             engine.dispose()
@@ -344,9 +345,10 @@ class Project:
         before = self.current()
         engine = self.engine
         try:
-            with engine.connect() as connection, translated(self, atomic=False), redirect_stdout(io.StringIO()):
+            with engine.connect() as connection, translated(self, atomic=False), redirect_stdout(io.StringIO()), \
+                    expression_indexes_unreflected():
                 cfg = self.config(load_models=False, **({"connection": connection} if handed else {}))
-                environment = self._run_command(cfg, verb, target, on_step)
+                environment = self._run_command(cfg, verb, target, on_step, own_ok=True)
         except MigratorError as exc:
             after = self.current()
             stayed = self._moved(verb, before, after, None, "").steps
@@ -397,17 +399,18 @@ class Project:
         self._run_env(cfg, lambda rev, context: scripts._upgrade_revs(end, rev), as_sql=True,
                       starting_rev=start or None, destination_rev=end)
 
-    def _run_command(self, cfg: Config, verb: str, target: str, on_step=None) -> _Environment:
+    def _run_command(self, cfg: Config, verb: str, target: str, on_step=None, own_ok: bool = False) -> _Environment:
         """``alembic upgrade/downgrade/stamp target`` (online), as ``alembic.command`` runs it."""
         scripts = self.script_directory()
         if verb == "stamp":
             destination = (target,)
             return self._run_env(cfg, lambda rev, context: scripts._stamp_revs(destination, rev),
-                                 destination_rev=destination, purge=False)
+                                 own_ok=own_ok, destination_rev=destination, purge=False)
         if ":" in target:
             raise CommandError("Range revision not allowed")
         resolve = scripts._upgrade_revs if verb == "upgrade" else scripts._downgrade_revs
-        return self._run_env(cfg, lambda rev, context: resolve(target, rev), destination_rev=target, on_step=on_step)
+        return self._run_env(cfg, lambda rev, context: resolve(target, rev), own_ok=own_ok,
+                             destination_rev=target, on_step=on_step)
 
     def _run_env(self, cfg: Config, fn, own_ok: bool = False, on_step=None, **options) -> _Environment:
         """Run env.py inside an EnvironmentContext whose migration function is ``fn``."""

@@ -14,6 +14,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from ..database import expression_indexes_unreflected
+
 
 class Facts:
     """Read-only questions about the data, asked of the database a revision will run on."""
@@ -30,7 +32,7 @@ class Facts:
             yield cls(None)
             return
         try:
-            with engine.connect() as connection:
+            with engine.connect() as connection, expression_indexes_unreflected():
                 yield cls(connection)
         finally:
             engine.dispose()

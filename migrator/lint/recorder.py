@@ -19,6 +19,8 @@ from types import SimpleNamespace
 
 from alembic.operations import BatchOperations, Operations
 from alembic.operations import ops as alembic_ops
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 
 from ..errors import revision_frame
@@ -39,10 +41,15 @@ def record_operations(module, dialect: str = "sqlite", function: str = "upgrade"
             dialect_name=dialect, opts={"as_sql": True, "output_buffer": io.StringIO()}
         )
     recorded: list = []
+    # `from alembic import context` in a revision (context.is_offline_mode(), get_context()) answers too.
+    environment = EnvironmentContext(Config(), None)
+    environment.context_opts["as_sql"] = connection is None
+    environment._migration_context = context
     operations = Operations(context)
     operations.invoke = _recorder(recorded, context)
     operations.batch_alter_table = _batch_recorder(recorded, context)
     operations._install_proxy()
+    environment._install_proxy()
     problem = None
     try:
         getattr(module, function)()
@@ -51,6 +58,7 @@ def record_operations(module, dialect: str = "sqlite", function: str = "upgrade"
         line = f" (line {frame.lineno})" if frame else ""
         problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}{line}"
     finally:
+        environment._remove_proxy()
         operations._remove_proxy()
     return recorded, problem
 
