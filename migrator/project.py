@@ -55,6 +55,8 @@ from .translate import translated
 
 #: From this size on, upgrades and downgrades show a progress bar (they may take seconds).
 LARGE_DATABASE = 16 * 1024 * 1024
+#: Loaded revisions per alembic.ini: (ScriptDirectory, signature of the files, revisions oldest first).
+_LOADED: dict[str, tuple] = {}
 #: env.py files compiled once per content: path -> ((mtime_ns, size), code object).
 _ENV_CODE: dict[str, tuple[tuple[int, int], object]] = {}
 
@@ -198,10 +200,12 @@ class Project:
 
         Kept between calls while alembic.ini and the files in versions/ are unchanged
         (names, sizes, modification times): loading every revision file again on each
-        verb would be most of the verb's time.
+        verb would be most of the verb's time.  Shared by every Project on the same
+        alembic.ini in this process (a project opened again, or on another database).
         """
-        cached = self._scripts
+        cached = self._scripts or _LOADED.get(self._key)
         if cached is not None and cached[1] == self._signature(cached[0].versions):
+            self._scripts = cached
             return cached[0]
         with translated(self):
             try:
@@ -216,8 +220,12 @@ class Project:
             except KeyError as exc:  # a down_revision that no file has
                 raise self._missing_parent(str(exc.args[0])) from None
         oldest_first.reverse()
-        self._scripts = (scripts, self._signature(scripts.versions), oldest_first)
+        self._scripts = _LOADED[self._key] = (scripts, self._signature(scripts.versions), oldest_first)
         return scripts
+
+    @property
+    def _key(self) -> str:
+        return str(self.ini_path.resolve())
 
     def revisions(self) -> list[Script]:
         """Every revision, each after its parents (oldest first; branches and merges included)."""
@@ -390,6 +398,7 @@ class Project:
                           revision_context=revision_context)
         generated = list(revision_context.generate_scripts())
         self._scripts = None  # Alembic added the new revision to the cached map in place: load afresh
+        _LOADED.pop(self._key, None)
         return generated[0] if len(generated) == 1 else generated
 
     def offline_sql(self, cfg: Config, revisions: str) -> None:
