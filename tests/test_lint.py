@@ -473,3 +473,16 @@ def test_a_data_migration_is_followed_past_its_first_query(shop):
     assert codes(findings) == [("drop-column", "books", "published_year", "destructive")]
     assert findings.incomplete is None  # read to the end
     assert dump(shop) == before  # what the loop wrote while being read was rolled back
+
+
+def test_a_partial_index_survives_a_batch_rebuild_so_it_is_not_reported(shop):
+    """SQLAlchemy 2.1 reflects a SQLite partial index's WHERE, so the copy keeps it: no finding."""
+    hand_written(shop, "op.execute('CREATE INDEX ix_books_recent ON books (title) WHERE published_year > 2000')",
+                 "op.drop_index('ix_books_recent', table_name='books')", message="recent index")
+    shop.upgrade()
+    hand_written(shop, batch("books", "batch_op.alter_column('title', existing_type=sa.String(200), type_=sa.String(300))"))
+    assert shop.lint() == ()
+    shop.upgrade()
+    with shop.reader.connect() as connection:
+        sql = connection.exec_driver_sql("SELECT sql FROM sqlite_schema WHERE name = 'ix_books_recent'").scalar()
+    assert "WHERE published_year > 2000" in sql

@@ -67,8 +67,8 @@ class Facts:
     def fragile_indexes(self, table: str) -> dict[str, str]:
         """SQLite indexes of ``table`` that a batch rebuild re-creates wrongly, with what they have.
 
-        A rebuild re-creates indexes from reflection, which on SQLite loses the sort order
-        (DESC), the collation, expressions and a partial index's WHERE.
+        A rebuild re-creates indexes from reflection, which on SQLite (SQLAlchemy 2.1) loses the
+        sort order (DESC), the collation and expressions; a partial index's WHERE is kept.
         """
         if not self.has_table(table) or self.connection.dialect.name != "sqlite":
             return {}
@@ -82,7 +82,6 @@ class Facts:
                 (any(p["desc"] for p in keys), "DESC order"),
                 (any(p["coll"] and p["coll"].upper() != "BINARY" for p in keys), "a collation"),
                 (any(p["cid"] == -2 for p in keys), "an expression"),
-                (bool(index["partial"]), "a WHERE clause"),
             ) if present]
             if details:
                 found[index["name"]] = " and ".join(details)

@@ -345,7 +345,7 @@ def batch_rebuild_loses_index(op, ctx: Context) -> list[Finding]:
             f"{' or not at all' if 'expression' in what else ''}. Nothing warns, and `alembic check` does not see it.",
             f"After the `with op.batch_alter_table('{op.table_name}')` block, drop and re-create the index as it "
             f"should be: `op.drop_index('{name}', table_name='{op.table_name}', if_exists=True)` then "
-            f"`op.create_index('{name}', '{op.table_name}', [...])` with its DESC, collation, expression or WHERE.",
+            f"`op.create_index('{name}', '{op.table_name}', [...])` with its DESC, collation or expression.",
         )
         for name, what in sorted(ctx.facts.fragile_indexes(op.table_name).items())
         if name not in handled
