@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic.script import Script
 from sqlalchemy.engine import Engine
 
+from .database import expression_indexes_unreflected
 from .schema import VERSION_TABLE
 
 
@@ -40,7 +41,11 @@ def er_diagram(engine: Engine, *, detailed: bool = False) -> Diagram:
     (``varchar(100)`` vs ``varchar(200)``), columns in a unique constraint or index are
     marked ``UK``, and nullable columns carry the comment "nullable".
     """
-    inspector = sa.inspect(engine)
+    with expression_indexes_unreflected():
+        return _er_diagram(sa.inspect(engine), detailed)
+
+
+def _er_diagram(inspector, detailed: bool) -> Diagram:
     names = sorted(n for n in inspector.get_table_names() if n != VERSION_TABLE)
     lines = ["erDiagram"]
     if not names:
