@@ -304,17 +304,26 @@ def test_without_pgserver_the_error_says_what_and_what_to_do(monkeypatch):
 
 # -- the server's life, in private folders (MIGRATOR_POSTGRES_DIR) and other processes --------
 
-@pytest.fixture
-def private_dir() -> Path:
-    """A folder for a private server (MIGRATOR_POSTGRES_DIR) under .postgres/, removed after the test.
+@pytest.fixture(scope="module")
+def private_root() -> Path:
+    """A folder for this process's private server (MIGRATOR_POSTGRES_DIR) under .postgres/, removed at the end.
 
     Not under tmp_path: as root the server runs as pgserver's user, and pytest keeps
     /tmp/pytest-of-<user> at mode 0700 (and deletes old runs' folders), which cuts a server off.
+    One per module (and xdist worker): initdb once, the tests below start and stop it in turn.
     """
     path = postgres.ROOT / f"private-{os.getpid()}-{secrets.token_hex(4)}"
     yield path
-    postgres._release(path / postgres.folder().name, force=True)  # whatever a failed test left running
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def private_dir(private_root) -> Path:
+    """The private server's folder, with no server running before or after the test."""
+    home = private_root / postgres.folder().name
+    postgres._release(home, force=True)
+    yield private_root
+    postgres._release(home, force=True)  # whatever a failed test left running
 
 
 HOLD = """
