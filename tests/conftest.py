@@ -85,3 +85,30 @@ def rewrite_revision(ws: Workspace, upgrade_body: str, downgrade_body: str, revi
     path.write_text(
         f"{header}def upgrade() -> None:\n{upgrade_body}\n\ndef downgrade() -> None:\n{downgrade_body}\n"
     )
+
+
+# -- PostgreSQL (migrator.postgres) ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The kit's PostgreSQL server, held for the session; skipped where pgserver has no wheel.
+
+    Under pytest-xdist each worker holds it: the last worker to finish stops it.
+    """
+    from migrator import postgres
+
+    if not postgres.available():
+        pytest.skip("no PostgreSQL here: pgserver (Linux x86_64, macOS, Windows x64; Python <= 3.12) is not installed")
+    yield postgres.server()
+    postgres.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request) -> Iterator[str]:
+    """The URL of a brand-new database on that server, dropped after the test."""
+    from migrator import postgres
+
+    url = postgres.fresh_database(request.node.name)
+    yield url
+    postgres.drop_database(url)
