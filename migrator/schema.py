@@ -38,13 +38,14 @@ def columns(engine: Engine, table: str) -> pd.DataFrame:
     inspector = sa.inspect(engine)
     _require_table(inspector, table)
     found = inspector.get_columns(table)
+    key = set(inspector.get_pk_constraint(table).get("constrained_columns") or ())  # every dialect has this
     return pd.DataFrame(
         {
             "column": [c["name"] for c in found],
             "type": [str(c["type"]) for c in found],
             "nullable": [bool(c["nullable"]) for c in found],
             "default": [c["default"] for c in found],
-            "primary_key": [bool(c.get("primary_key")) for c in found],
+            "primary_key": [c["name"] in key for c in found],
         }
     )
 

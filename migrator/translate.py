@@ -129,6 +129,13 @@ def known_revisions(ws: Project) -> str:
 def _migration_error(ws: Project, exc: Exception) -> MigratorError:
     detail = str(getattr(exc, "orig", exc)).split("\n")[0]
     where = _failing_revision(exc)
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) == "55P03":  # PostgreSQL: lock_timeout, NOWAIT
+        return DatabaseLockedError(
+            f"{where}: another transaction holds a lock the migration needs, and lock_timeout ran out "
+            f"({detail}). {ROLLED_BACK}",
+            "See who holds it (SELECT pid, state, query FROM pg_stat_activity WHERE datname = current_database()); "
+            "let it finish, or run the migration when it is quiet. Retry: a short lock_timeout is the safe setting.",
+        )
     if "database is locked" in detail:
         return DatabaseLockedError(
             "Another connection holds the write lock on the database (another notebook or kernel, the "

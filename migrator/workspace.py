@@ -18,6 +18,7 @@ import io
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 from alembic import command
 
 from . import backup as _backup
@@ -28,6 +29,7 @@ from . import lint as _lint
 from . import schema as _schema
 from . import scaffold
 from .app import Bookshop
+from .database import mask_url
 from .diagrams import Diagram
 from .errors import BackupError, NoChangesError, UnknownRevisionError, WorkspaceError
 from .loader import load_models
@@ -325,6 +327,12 @@ class Workspace(Project):
 
     def _backup_first(self, backup) -> _backup.Backup | None:
         if backup is True:
+            if sa.make_url(self.url).get_backend_name() != "sqlite":
+                raise BackupError(
+                    f"upgrade(backup=True) backs up SQLite files, and this database is {mask_url(self.url)}; "
+                    "nothing was upgraded.",
+                    "Back it up with its own tool first (pg_dump for PostgreSQL), then upgrade without backup=True.",
+                )
             path = self.database_path
             empty = not path.is_file() or path.stat().st_size == 0
             return None if empty else self.backup()  # an empty database has nothing to protect

@@ -26,7 +26,7 @@ from sqlalchemy.pool import NullPool
 
 import migrator
 from conftest import write_revision_body
-from migrator import MigrationFailedError, MigratorError, postgres
+from migrator import DatabaseLockedError, MigrationFailedError, MigratorError, postgres
 
 pytestmark = pytest.mark.skipif(not postgres.available(), reason="pgserver has no wheel for this platform")
 
@@ -223,8 +223,8 @@ def test_an_alter_table_waits_for_a_reading_transaction(tmp_path, postgres_url):
 def test_a_lock_timeout_fails_fast_and_changes_nothing(tmp_path, postgres_url, how):
     """With lock_timeout (SET LOCAL in the revision, or libpq's options in the URL) the upgrade gives up.
 
-    Today the kit reports it as a MigrationFailedError quoting PostgreSQL: "canceling statement
-    due to lock timeout" (psycopg's LockNotAvailable, an OperationalError), not as DatabaseLockedError.
+    The kit reports it as a DatabaseLockedError (SQLSTATE 55P03) that says who to look for, not
+    as a revision to fix.
     """
     pg = pg_shop(tmp_path, postgres_url)
     pg.upgrade()
@@ -238,23 +238,21 @@ def test_a_lock_timeout_fails_fast_and_changes_nothing(tmp_path, postgres_url, h
     with engine(postgres_url).connect() as reader:
         reader.exec_driver_sql("SELECT count(*) FROM books")
         started = time.monotonic()
-        with pytest.raises(MigrationFailedError, match="canceling statement due to lock timeout") as failure:
+        with pytest.raises(DatabaseLockedError, match="canceling statement due to lock timeout") as failure:
             pg.upgrade()
         elapsed = time.monotonic() - started
         reader.rollback()
-    assert type(failure.value) is MigrationFailedError
     assert "Revision file 0005_add_isbn_to_books.py" in failure.value.what
-    assert "OperationalError" in failure.value.what and "Nothing was changed" in failure.value.what
+    assert "Nothing was changed" in failure.value.what
+    assert "pg_stat_activity" in failure.value.fix and "revision file" not in failure.value.fix.lower()
     assert elapsed < 5
     assert schema_hash(postgres_url) == before
     assert pg.current() == "0004"
 
 
-# -- kit bugs on PostgreSQL (strict xfail: they turn red when fixed, so the marker comes off) -----
+# -- kit bugs found on PostgreSQL, fixed ------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="kit bug: schema.columns() reads 'primary_key' from get_columns(), "
-                                       "which only SQLite's dialect fills in")
 def test_columns_marks_the_primary_key_on_postgresql(tmp_path, postgres_url):
     pg = pg_shop(tmp_path, postgres_url)
     pg.upgrade()
@@ -262,13 +260,12 @@ def test_columns_marks_the_primary_key_on_postgresql(tmp_path, postgres_url):
     assert columns.loc["id", "primary_key"]
 
 
-@pytest.mark.xfail(strict=True, reason="kit bug: upgrade(backup=True) on a server database finds no file "
-                                       "and upgrades without any backup, silently")
 def test_upgrade_with_backup_refuses_a_database_it_cannot_back_up(tmp_path, postgres_url):
     pg = pg_shop(tmp_path, postgres_url)
     pg.upgrade("0002")
-    with pytest.raises(MigratorError):
+    with pytest.raises(MigratorError, match="backs up SQLite files") as caught:
         pg.upgrade(backup=True)
+    assert "pg_dump" in caught.value.fix
     assert pg.current() == "0002"
 
 
