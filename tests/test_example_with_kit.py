@@ -44,3 +44,24 @@ def test_the_checks_run_and_the_up_down_check_names_what_batch_mode_lost(library
     # Every difference is an index detail a batch rebuild lost on the way down; alembic check cannot see them.
     assert "ix_members_email_lower" in detail and "ix_loans_loaned_at_desc" in detail
     assert "column" not in detail
+
+
+def test_pytest_alembic_passes_on_the_example_project(tmp_path):
+    """The standard plugin, for real, on the example project as a team would run it in CI."""
+    import subprocess
+    import sys
+
+    copy = tmp_path / "library"
+    shutil.copytree(PROJECT_ROOT / "examples" / "library", copy, ignore=shutil.ignore_patterns("*.db", "__pycache__"))
+    (copy / "conftest.py").write_text(
+        "import pytest\nfrom pytest_alembic import Config\nfrom sqlalchemy import create_engine\n\n\n"
+        "@pytest.fixture\ndef alembic_config():\n    return Config(config_options={'file': 'alembic.ini'})\n\n\n"
+        "@pytest.fixture\ndef alembic_engine(tmp_path):\n    return create_engine(f\"sqlite:///{tmp_path / 'ci.db'}\")\n")
+    (copy / "test_migrations.py").write_text(
+        "from pytest_alembic.tests import (  # noqa: F401\n"
+        "    test_model_definitions_match_ddl, test_single_head_revision, test_up_down_consistency, test_upgrade,\n)\n")
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+                          "-W", "ignore::UserWarning", "test_migrations.py"],
+                         cwd=copy, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "4 passed" in run.stdout
