@@ -254,8 +254,9 @@ def _sqlite_structure(connection) -> Structure:
     found = {}
     for table in names:
         quoted = connection.dialect.identifier_preparer.quote(table)
-        columns = {r[1]: (r[2].upper(), bool(r[3]), r[4]) for r in connection.exec_driver_sql(f"PRAGMA table_xinfo({quoted})") if r[6] in (0, 2, 3)}
-        key = tuple(r[1] for r in sorted((r for r in connection.exec_driver_sql(f"PRAGMA table_xinfo({quoted})") if r[5]), key=lambda r: r[5]))
+        info = connection.exec_driver_sql(f"PRAGMA table_xinfo({quoted})").all()
+        columns = {r[1]: (r[2].upper(), bool(r[3]), r[4]) for r in info if r[6] in (0, 2, 3)}
+        key = tuple(r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5]))
         keys: dict[int, list] = {}
         for r in connection.exec_driver_sql(f"PRAGMA foreign_key_list({quoted})"):
             keys.setdefault(r[0], []).append(r)
