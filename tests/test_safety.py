@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from conftest import dump, unchanged
+from conftest import unchanged
 
 from migrator import MigratorError, RevisionError, ScriptLocationError, Workspace, WorkspaceError
 from migrator.errors import DatabaseLockedError
