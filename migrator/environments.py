@@ -351,8 +351,8 @@ def _restore_and_stop(report: Promotion, target_ws: Promotable, existed: bool, s
         report.steps.append(Step(f"restore {target}", "not needed",
                                  f"the failed upgrade was rolled back: {target} has the backup's schema, rows "
                                  "and content (compared by hash), so nothing was restored"))
-        after = (f"The upgrade was rolled back, so {target} is unchanged (compared with the backup by content "
-                 f"hash); no restore was needed. The backup {report.backup.file} is kept.")
+        after = (f"No restore was needed: {target} still matches its backup (compared by content hash), "
+                 f"which is kept ({report.backup.file}).")
     elif report.backup is not None:
         try:
             target_ws.restore(report.backup)

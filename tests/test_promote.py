@@ -107,7 +107,7 @@ def test_a_revision_that_fails_on_prod_rolls_back_and_needs_no_restore(ws):
         ws.promote("prod")
     error = caught.value
     assert "failed at 'upgrade prod'" in error.what and "UNIQUE constraint failed" in error.what
-    assert "rolled back" in error.what and "no restore was needed" in error.what
+    assert "rolled back" in error.what and "No restore was needed" in error.what
     assert "restored automatically" not in error.what
     assert prod_state(ws) == before  # same revision, same content hashes, same dump
     statuses = [(s.step, s.status) for s in error.promotion.steps]

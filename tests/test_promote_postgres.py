@@ -92,7 +92,7 @@ def test_a_failing_upgrade_rolls_back_on_postgresql_and_nothing_is_restored(ws):
         ws.promote("prod")
     error = caught.value
     assert "failed at 'upgrade prod'" in error.what and "division by zero" in error.what
-    assert "rolled back" in error.what and "no restore was needed" in error.what
+    assert "rolled back" in error.what and "No restore was needed" in error.what
     assert [(s.step, s.status) for s in error.promotion.steps][-2:] == [
         ("upgrade prod", "failed"), ("restore prod", "not needed")]
     assert state(prod) == before and prod.current() == "0005"
