@@ -154,10 +154,10 @@ class Verification:
 
     def _repr_markdown_(self) -> str:
         if self.ok:
-            head = (f"✅ **Verified:** `{self.copy}` matches `{self.database}`: {self.integrity}same schema, "
+            head = (f"✓ **Verified:** `{self.copy}` matches `{self.database}`: {self.integrity}same schema, "
                     f"same rows and content in {len(self.comparison)} tables.")
         else:
-            head = f"❌ **Verification failed:** `{self.copy}` does not match `{self.database}`:\n\n" + "\n".join(
+            head = f"✗ **Verification failed:** `{self.copy}` does not match `{self.database}`:\n\n" + "\n".join(
                 f"- {p}" for p in self.problems
             )
         return head + "\n\n" + markdown_table(self.comparison)
