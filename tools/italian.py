@@ -29,6 +29,7 @@ its own folder, so their workspaces are notebooks/it/workspaces/...: the exercis
 from __future__ import annotations
 
 import argparse
+import difflib
 import hashlib
 import io
 import json
@@ -146,8 +147,9 @@ def rename(text: str, names: list[str]) -> str:
     """``text`` with the notebook's workspace names given the Italian prefix (quoted names and paths)."""
     for name in sorted(names, key=len, reverse=True):
         escaped = re.escape(name)
-        text = re.sub(rf"""(["']){escaped}\1""", lambda m: f"{m.group(1)}{PREFIX}{name}{m.group(1)}", text)
-        text = re.sub(rf"\bworkspaces/{escaped}(?![A-Za-z0-9_.-])", f"workspaces/{PREFIX}{name}", text)
+        new = PREFIX + name
+        text = re.sub(rf"""(["']){escaped}\1""", lambda m, new=new: m.group(1) + new + m.group(1), text)
+        text = re.sub(rf"\bworkspaces/{escaped}(?![A-Za-z0-9_.-])", lambda m, new=new: "workspaces/" + new, text)
     return text
 
 
@@ -330,14 +332,13 @@ def english_diff(number: str, cell_id: str, old_hash: str) -> str | None:
         return None
     now = next(c for c in nbformat.read(path, as_version=4).cells if c.get("id") == cell_id)
     for commit in commits:
-        shown = subprocess.run(["git", "show", f"{commit}:{relative}"], cwd=ROOT, capture_output=True, text=True)
+        shown = subprocess.run(["git", "show", f"{commit}:{relative}"], cwd=ROOT, capture_output=True, text=True, check=False)
         if shown.returncode:
             continue
         old = next((c for c in nbformat.reads(shown.stdout, as_version=4).cells if c.get("id") == cell_id), None)
         if old is not None and source_hash(old) == old_hash:
-            import difflib
-            return "".join(difflib.unified_diff(old.source.splitlines(True), now.source.splitlines(True),
-                                                f"English at {commit[:8]}", "English now"))
+            return "\n".join(difflib.unified_diff(old.source.splitlines(), now.source.splitlines(),
+                                                 f"English at {commit[:8]}", "English now", lineterm=""))
     return None
 
 
@@ -416,7 +417,7 @@ def stamp(number: str, cell_ids: list[str]) -> None:
     for cid in cell_ids:
         if cid not in cells:
             raise SystemExit(f"no cell {cid} in {english_notebooks()[number].name}")
-        pattern = re.compile(rf'^(  "{re.escape(cid)}":\n    en:)[^\n]*$', re.M)
+        pattern = re.compile(rf'^(  "{re.escape(cid)}":\n    en:)[^\n]*$', re.MULTILINE)
         text, count = pattern.subn(rf"\g<1> {source_hash(cells[cid])}", text)
         if count != 1:
             raise SystemExit(f'{path.name}: no entry `  "{cid}":` followed by an `en:` line')

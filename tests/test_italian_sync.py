@@ -1,0 +1,305 @@
+"""The Italian edition (notebooks/it/) stays in step with the English notebooks.
+
+tools/italian.py builds each Italian notebook from its English one and a translation file
+(notebooks/it/translations/NN.yaml, keyed by cell id, each entry with the hash of the English
+it was translated from). These tests fail when:
+
+- an English cell changed and its translation was not updated (stale hash), or a cell has no
+  translation, or the translation file names cells or comments that are gone;
+- an Italian code cell differs from its English one in anything but comments, the ``it_``
+  prefix of workspace names, and the generated line that sets the kit's language;
+- the Italian notebook's outputs differ from the English ones (the kit still speaks English);
+- the committed Italian notebook is not what ``tools/italian.py build`` makes now;
+- the notebooks do not add up: one Italian notebook per translation file, and the English
+  notebooks without one are exactly NOT_YET_TRANSLATED (add a translation: shrink the list).
+
+nbval runs the Italian notebooks like the English ones (pytest collects notebooks/it/ too).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import re
+import sys
+import tokenize
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("tools_italian", ROOT / "tools" / "italian.py")
+italian = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = italian
+_spec.loader.exec_module(italian)
+
+#: The English notebooks with no translation file yet. Translating one removes it from here.
+NOT_YET_TRANSLATED = [
+    "00_welcome_and_tour.ipynb",
+    "02_change_the_model.ipynb",
+    "03_sqlite_and_batch_mode.ipynb",
+    "04_what_autogenerate_cannot_see.ipynb",
+    "05_history_heads_and_branches.ipynb",
+    "06_testing_migrations.ipynb",
+    "07_development_and_production.ipynb",
+    "08_explorer.ipynb",
+    "09_alembic_at_work.ipynb",
+]
+
+TRANSLATED = sorted(italian.translation_files())
+
+
+def read(path: Path):
+    return nbformat.read(path, as_version=4)
+
+
+def pair(number: str):
+    english = italian.english_notebooks()[number]
+    return read(english), read(italian.italian_path(english))
+
+
+# ---------------------------------------------------------------- the notebooks add up
+
+def test_the_english_notebooks_not_yet_translated_are_the_known_list():
+    assert italian.not_yet_translated() == NOT_YET_TRANSLATED, (
+        "a translation file was added or removed, or an English notebook was added or renamed: "
+        "update NOT_YET_TRANSLATED"
+    )
+
+
+def test_one_italian_notebook_per_translation_file():
+    english, built = italian.english_notebooks(), italian.italian_notebooks()
+    assert sorted(built) == TRANSLATED, "every translations/NN.yaml has its notebooks/it/NN_*.ipynb, and only those"
+    for number, path in built.items():
+        assert path.name == english[number].name, "the Italian notebook keeps the English file name"
+    assert len(english) == len(TRANSLATED) + len(NOT_YET_TRANSLATED)
+
+
+# ---------------------------------------------------------------- translations are current
+
+@pytest.mark.parametrize("number", TRANSLATED)
+def test_every_cell_is_translated_from_the_current_english(number):
+    _, problems = italian.generate(number)
+    assert not problems, "\n".join(map(str, problems)) + "\n(python tools/italian.py check --diff shows what changed)"
+
+
+@pytest.mark.parametrize("number", TRANSLATED)
+def test_the_committed_notebook_is_what_build_makes(number):
+    generated, _ = italian.generate(number)
+    _, committed = pair(number)
+    assert italian.comparable(committed) == italian.comparable(generated), (
+        "notebooks/it/ was edited by hand or not rebuilt: python tools/italian.py build"
+    )
+    counts = [c.execution_count for c in committed.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)), "built but not executed, or not in order"
+
+
+# ---------------------------------------------------------------- code: the English code
+
+def code_tokens(source: str) -> tuple[list[str], list[tuple[int, str]]]:
+    """A code cell as magic lines + tokens, comments and blank lines left out."""
+    lines = source.split("\n")
+    magic = [line for line in lines if line.lstrip().startswith(("%", "!"))]
+    if not italian._python_body(source):
+        return magic, [(0, line) for line in lines[1:] if not line.lstrip().startswith("#")]
+    body = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+    skip = {tokenize.COMMENT, tokenize.NL}
+    tokens = tokenize.generate_tokens(io.StringIO(body).readline)
+    return magic, [(t.type, t.string) for t in tokens if t.type not in skip]
+
+
+def only_workspace_prefix(english: str, italian_text: str) -> bool:
+    return english != italian_text and re.sub(r"(?<![A-Za-z0-9])it_", "", italian_text) == english
+
+
+def code_differences(english_nb, italian_nb) -> list[str]:
+    """What differs between the code cells beyond comments, ``it_`` workspace prefixes and the language line."""
+    found = []
+    english_code = [c for c in english_nb.cells if c.cell_type == "code"]
+    italian_code = [c for c in italian_nb.cells if c.cell_type == "code" and c.get("id") != "it-language"]
+    if [c.get("id") for c in english_code] != [c.get("id") for c in italian_code]:
+        return ["the code cells are not the English ones, in the same order"]
+    for n, (en, it) in enumerate(zip(english_code, italian_code)):
+        source = it.source
+        if n == 0 and not any(c.get("id") == "it-language" for c in italian_nb.cells):
+            first, _, source = source.partition("\n")
+            if first != italian.LANGUAGE_LINE:
+                found.append(f"{it.id}: the first code cell does not start with the language line")
+        (en_magic, en_tokens), (it_magic, it_tokens) = code_tokens(en.source), code_tokens(source)
+        if len(en_magic) != len(it_magic) or len(en_tokens) != len(it_tokens):
+            found.append(f"{it.id}: not the English code")
+            continue
+        for a, b in zip(en_magic, it_magic):
+            if a != b and not only_workspace_prefix(a, b):
+                found.append(f"{it.id}: {b!r} instead of {a!r}")
+        for (type_a, a), (type_b, b) in zip(en_tokens, it_tokens):
+            if a != b and not (type_a == type_b == tokenize.STRING and only_workspace_prefix(a, b)):
+                found.append(f"{it.id}: {b!r} instead of {a!r}")
+    return found
+
+
+@pytest.mark.parametrize("number", TRANSLATED)
+def test_code_cells_are_the_english_ones_beyond_comments_and_workspace_names(number):
+    english, committed = pair(number)
+    assert code_differences(english, committed) == []
+
+
+@pytest.mark.parametrize("number", TRANSLATED)
+def test_the_first_code_cell_sets_the_kit_language_before_migrator_is_imported(number):
+    _, committed = pair(number)
+    first = next(c for c in committed.cells if c.cell_type == "code")
+    assert first.source.split("\n", 1)[0] == italian.LANGUAGE_LINE
+
+
+def english_view(text: str) -> str:
+    """An Italian output as the English notebook shows it: workspace names and folders unprefixed."""
+    text = text.replace("notebooks/it/workspaces/", "notebooks/workspaces/")
+    return re.sub(r"""(workspaces/|['"])it_""", r"\1", text)
+
+
+def comparable_outputs(cell, view=lambda text: text) -> list:
+    """What strict nbval compares: streams, errors' names and messages, the text/html/markdown data."""
+    out = []
+    for output in cell.outputs:
+        if output.output_type == "stream":
+            out.append((output.name, view(output.text)))
+        elif output.output_type == "error":
+            out.append((output.ename, view(output.evalue)))
+        else:
+            data = output.get("data", {})
+            out.append({k: view(data[k]) for k in ("text/plain", "text/html", "text/markdown") if k in data})
+    return out
+
+
+@pytest.mark.parametrize("number", TRANSLATED)
+def test_outputs_are_the_english_ones(number):
+    """Until the kit has an Italian catalogue, what the code prints is the English notebook's."""
+    english, committed = pair(number)
+    italian_cells = {c.get("id"): c for c in committed.cells if c.cell_type == "code"}
+    for cell in (c for c in english.cells if c.cell_type == "code"):
+        if "NBVAL_IGNORE_OUTPUT" in cell.source or "nbval-ignore-output" in cell.metadata.get("tags", []):
+            continue
+        assert comparable_outputs(italian_cells[cell.id], english_view) == comparable_outputs(cell), cell.source
+
+
+# ---------------------------------------------------------------- the Italian text
+
+@pytest.mark.parametrize("number", TRANSLATED)
+def test_italian_notebook_has_title_goals_recap_and_exercise(number):
+    _, committed = pair(number)
+    markdown = [c.source for c in committed.cells if c.cell_type == "markdown"]
+    assert markdown[0].startswith("# ") and re.search(r"(?i)passi? ", markdown[0]), "title and workflow step(s)"
+    goals = markdown[0].split("Obiettivi di apprendimento", 1)
+    assert len(goals) == 2, "an 'Obiettivi di apprendimento' section in the first cell"
+    assert 3 <= len(re.findall(r"^\s*(?:[-*]|\d+\.)\s+\S", goals[1], flags=re.MULTILINE)) <= 5
+    assert any(re.search(r"^#+ .*Riepilogo", m, flags=re.MULTILINE) for m in markdown)
+    assert any(re.search(r"^#+ .*Esercizio", m, flags=re.MULTILINE) for m in markdown)
+
+
+@pytest.mark.parametrize("number", TRANSLATED)
+def test_italian_text_names_the_italian_workspaces_and_links_resolve(number):
+    english, committed = pair(number)
+    names = italian.workspace_names(english)
+    for cell in (c for c in committed.cells if c.cell_type == "markdown"):
+        for name in names:
+            assert not re.search(rf"workspaces/{re.escape(name)}\b", cell.source), (
+                f"{cell.id}: says workspaces/{name}; the Italian workspace is workspaces/{italian.PREFIX}{name}"
+            )
+        for target in re.findall(r"\]\(([^)#\s]+\.(?:ipynb|md))", cell.source):
+            path = (italian.IT / target).resolve()
+            assert path.exists(), f"{cell.id}: the link {target} goes nowhere"
+            if path.parent == italian.NOTEBOOKS and (italian.IT / path.name).exists():
+                raise AssertionError(f"{cell.id}: links the English {path.name}; the Italian one exists now")
+
+
+# ---------------------------------------------------------------- the checks catch what they should
+
+ENGLISH = [
+    ("markdown", "m1", "# Title\n\nSome *prose*."),
+    ("code", "c1", 'from migrator import Workspace\nws = Workspace("nbX", reset=True)'),
+    ("code", "c2", "%%writefile workspaces/nbX/models.py\nx = 1  # set x\n# NBVAL_IGNORE_OUTPUT"),
+    ("code", "c3", "ws.upgrade()"),
+]
+
+
+def english_notebook(tmp_path: Path, cells=ENGLISH) -> Path:
+    make = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
+    notebook = nbformat.v4.new_notebook(cells=[make[kind](source, id=cid) for kind, cid, source in cells])
+    path = tmp_path / "99_demo.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def translation(tmp_path: Path, english: Path, drop: str | None = None, comment: str = "# imposta x") -> Path:
+    cells = {c.id: c for c in read(english).cells}
+    entries = {
+        "m1": f'  "m1":\n    en: {italian.source_hash(cells["m1"])}\n    it: |-\n      # Titolo\n\n      Un po\' di *prosa*.\n',
+        "c2": f'  "c2":\n    en: {italian.source_hash(cells["c2"])}\n    comments:\n      "# set x": "{comment}"\n',
+    }
+    text = "notebook: 99_demo.ipynb\ncells:\n" + "".join(v for k, v in entries.items() if k != drop)
+    path = tmp_path / "99.yaml"
+    path.write_text(text)
+    return path
+
+
+def kinds(problems) -> list[tuple[str, str | None]]:
+    return [(p.kind, p.cell) for p in problems]
+
+
+def test_a_complete_translation_builds_the_italian_notebook(tmp_path):
+    english = english_notebook(tmp_path)
+    notebook, problems = italian.generate("99", english, translation(tmp_path, english))
+    assert problems == []
+    sources = [c.source for c in notebook.cells]
+    assert sources[0] == "# Titolo\n\nUn po' di *prosa*."
+    assert sources[1] == italian.LANGUAGE_LINE + '\nfrom migrator import Workspace\nws = Workspace("it_nbX", reset=True)'
+    assert sources[2] == "%%writefile workspaces/it_nbX/models.py\nx = 1  # imposta x\n# NBVAL_IGNORE_OUTPUT"
+    assert notebook.cells[0].metadata["translation"]["en"] == italian.source_hash(read(english).cells[0])
+    assert code_differences(read(english), notebook) == []
+
+
+def test_a_changed_english_markdown_cell_makes_its_translation_stale(tmp_path):
+    english = english_notebook(tmp_path)
+    yaml_file = translation(tmp_path, english)
+    english_notebook(tmp_path, [("markdown", "m1", "# Title\n\nSome *better* prose."), *ENGLISH[1:]])
+    assert kinds(italian.generate("99", english, yaml_file)[1]) == [("stale", "m1")]
+
+
+def test_a_cell_without_translation_is_missing(tmp_path):
+    english = english_notebook(tmp_path)
+    assert kinds(italian.generate("99", english, translation(tmp_path, english, drop="m1"))[1]) == [("missing", "m1")]
+    assert kinds(italian.generate("99", english, translation(tmp_path, english, drop="c2"))[1]) == [("missing", "c2")]
+
+
+def test_a_changed_english_comment_is_stale_and_untranslated(tmp_path):
+    english = english_notebook(tmp_path)
+    yaml_file = translation(tmp_path, english)
+    changed = [*ENGLISH[:2], ("code", "c2", "%%writefile workspaces/nbX/models.py\nx = 2  # set x to 2"), ENGLISH[3]]
+    english_notebook(tmp_path, changed)
+    assert sorted(kinds(italian.generate("99", english, yaml_file)[1])) == [
+        ("missing", "c2"), ("orphan", "c2"), ("stale", "c2")]
+
+
+def test_entries_for_cells_that_are_gone_are_orphans(tmp_path):
+    english = english_notebook(tmp_path)
+    yaml_file = translation(tmp_path, english)
+    english_notebook(tmp_path, ENGLISH[1:])
+    assert kinds(italian.generate("99", english, yaml_file)[1]) == [("orphan", "m1")]
+
+
+def test_a_comment_translation_cannot_smuggle_in_code(tmp_path):
+    english = english_notebook(tmp_path)
+    problems = italian.generate("99", english, translation(tmp_path, english, comment="x = 3"))[1]
+    assert kinds(problems) == [("invalid", "c2")]
+
+
+def test_code_edited_in_the_italian_notebook_is_caught(tmp_path):
+    english = english_notebook(tmp_path)
+    notebook, _ = italian.generate("99", english, translation(tmp_path, english))
+    notebook.cells[3].source = "ws.upgrade('+1')"
+    assert [d[:3] for d in code_differences(read(english), notebook)] == ["c3:"]
+    notebook.cells[3].source = "ws.upgrade()  # un commento"
+    assert code_differences(read(english), notebook) == []
+    notebook.cells[2].source = notebook.cells[2].source.replace("it_nbX", "it_nbY")
+    assert code_differences(read(english), notebook) != []
