@@ -15,7 +15,11 @@ Both ways in feed the same rules:
 
 The package: ``findings`` (what is reported), ``recorder`` (reading a revision),
 ``facts`` (questions to the data), ``rules`` (one function per concern, in a registry
-by operation type), ``types`` (what a type change can lose); this module runs them.
+by operation type), ``rules_postgresql`` (PostgreSQL's own: locks, rewrites, scans),
+``sql`` (what an ``op.execute`` statement does), ``types`` (what a type change can
+lose, and what PostgreSQL rewrites); this module runs them.  A rule about one database
+says so (``dialects=``) and runs only when the revision is judged against that kind of
+database: SQLite's batch copies there, PostgreSQL's locks there.
 
 Severities:
 
@@ -27,7 +31,8 @@ Severities:
   for existing rows, a unique constraint on duplicates).  The upgrade would be
   rolled back anyway; the finding says why before you try;
 - ``warning``: worth a look, nothing is lost here (a dropped index or constraint;
-  a drop on a table that is empty *here* but may not be in production).
+  a drop on a table that is empty *here* but may not be in production; on PostgreSQL,
+  a lock held for a rewrite, a scan or an index build on a table that has rows here).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from . import rules
+from . import rules, rules_postgresql  # noqa: F401 - rules_postgresql registers its rules
 from .facts import Facts
 from .findings import DESTRUCTIVE, ICONS, SEVERITIES, WARNING, WILL_FAIL, Finding, Findings
 from .recorder import batches, flatten, record_operations, source_of
@@ -69,8 +74,8 @@ def _lint(ops, facts: Facts, revision: str | None) -> Findings:
     flat = list(flatten(ops))
     found: list[Finding] = []
     context = rules.Context(facts, flat)
-    for op in flat + list(batches(ops)):
-        for declared in rules.rules_for(op):
+    for op in flat + list(batches(ops)) + [rules.Revision(tuple(flat))]:
+        for declared in rules.rules_for(op, facts.dialect):
             found += declared.check(op, context)
     found.sort(key=lambda f: SEVERITIES.index(f.severity))  # the most serious first, else in revision order
     return Findings(replace(f, revision=revision) for f in found)
@@ -89,7 +94,7 @@ def lint_script(script, url: str | None = None, *, direction: str = "upgrade") -
             finally:
                 facts.connection.rollback()
         else:
-            recorded, problem = record_operations(script.module, function=direction)
+            recorded, problem = record_operations(script.module, facts.dialect or "sqlite", function=direction)
         findings = _lint(recorded, facts, script.revision)
     if direction == "upgrade":
         findings = acknowledge(findings, markers(source_of(script)))
