@@ -23,6 +23,7 @@ test: $(READY)
 bench: $(READY)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/chain.py
+	$(BIN)/python bench/postgres.py
 
 $(READY): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Migration Lab needs Python 3.11 or newer")'
