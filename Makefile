@@ -23,6 +23,7 @@ test: $(READY)
 bench: $(READY)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/chain.py
+	$(BIN)/python bench/postgres.py
 
 # Installs with uv when it can be had from PyPI (about 4x faster), else with pip; both install
 # exactly the versions in constraints.txt, so every machine gets the same set.
