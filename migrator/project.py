@@ -363,7 +363,9 @@ class Project:
             after = self.current()
             stayed = self._moved(verb, before, after, None, "").steps
             kept = (f" Revision{'s' if len(stayed) > 1 else ''} {', '.join(r for r, _ in stayed)} stayed applied"
-                    if stayed else " No revision stayed applied")
+                    if stayed else " No revision was recorded as applied")
+            if "autocommit_block" in why:  # what ran before the block committed, recorded or not
+                kept += ", but what the failing revision ran before its autocommit_block() was committed"
             raise type(exc)(f"{exc.what}{kept} ({why}: Alembic's own transactions); the database is at "
                             f"{label(after)}.", exc.fix) from None
         finally:
