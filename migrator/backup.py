@@ -52,6 +52,8 @@ from .errors import BackupError
 FOLDER = "backups"
 PAGES_PER_STEP = 256  # 1 MB with SQLite's default 4 KB pages: a smooth progress bar
 CHUNK_ROWS = 5000
+#: How a fingerprint's ``integrity`` starts where the engine has no integrity check (PostgreSQL).
+NOT_CHECKED = "not checked"
 NAME = re.compile(r"(?P<database>.+)-(?P<revision>[^-]+)-(?P<created>\d{8}T\d{6})(?:-\d+)?\.db")
 
 
@@ -96,7 +98,7 @@ class Backup:
     """A verified copy of a database, made before something risky (``database`` is where it came from)."""
 
     path: Path
-    database: Path
+    database: Path | str  # a SQLite file, or a PostgreSQL URL (password masked)
     revision: str
     created: str  # UTC, as in the file name: 20261123T235959
     fingerprint: Fingerprint = field(repr=False, compare=False)
@@ -111,13 +113,18 @@ class Backup:
         """The JSON file beside it that says what it is: ``backups/<name>.json``."""
         return _manifest_path(self.path)
 
+    @property
+    def source(self) -> str:
+        """The database it came from, as shown: a file's name, or a masked URL."""
+        return self.database.name if isinstance(self.database, Path) else self.database
+
     def __repr__(self) -> str:
-        return f"Backup({self.file!r}, of={self.database.name!r}, revision={self.revision!r})"
+        return f"Backup({self.file!r}, of={self.source!r}, revision={self.revision!r})"
 
     def _repr_markdown_(self) -> str:
         tables = len(self.fingerprint.tables)
         return (
-            f"**Backup** `{self.file}` of `{self.database.name}` at revision `{self.revision}` "
+            f"**Backup** `{self.file}` of `{self.source}` at revision `{self.revision}` "
             f"({self.created} UTC): {tables} table{'s' if tables != 1 else ''}, "
             f"{self.fingerprint.rows:,} rows; integrity {self.fingerprint.integrity}, verified against "
             "the database."
@@ -132,6 +139,7 @@ class Verification:
     database: str
     problems: tuple[str, ...]
     comparison: pd.DataFrame = field(repr=False, compare=False)
+    integrity: str = "integrity ok, "  # what was checked beyond the content ("" where the engine has no check)
 
     @property
     def ok(self) -> bool:
@@ -146,10 +154,10 @@ class Verification:
 
     def _repr_markdown_(self) -> str:
         if self.ok:
-            head = (f"✅ **Verified:** `{self.copy}` matches `{self.database}`: integrity ok, same schema, "
+            head = (f"✓ **Verified:** `{self.copy}` matches `{self.database}`: {self.integrity}same schema, "
                     f"same rows and content in {len(self.comparison)} tables.")
         else:
-            head = f"❌ **Verification failed:** `{self.copy}` does not match `{self.database}`:\n\n" + "\n".join(
+            head = f"✗ **Verification failed:** `{self.copy}` does not match `{self.database}`:\n\n" + "\n".join(
                 f"- {p}" for p in self.problems
             )
         return head + "\n\n" + markdown_table(self.comparison)
@@ -191,7 +199,7 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
                 _copy(source, copy, f"backing up {database.name}", quiet, timeout)
             expected = _fingerprint(source)
             source.rollback()
-        problems = _compare(fingerprint(partial), expected)
+        problems = compare_fingerprints(fingerprint(partial), expected)
         if problems:
             raise BackupError(
                 f"The backup of {database.name} does not match the database: {'; '.join(problems)}. "
@@ -199,7 +207,7 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
                 "Run the backup again; if it keeps failing, check the disk (space, errors).",
             )
         backup = Backup(target, database, revision, created, expected)
-        _write_manifest(backup)  # first the manifest, then the name: a backup never lacks its manifest
+        write_manifest(backup)  # first the manifest, then the name: a backup never lacks its manifest
         try:
             partial.rename(target)
         except OSError:
@@ -390,7 +398,7 @@ def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | 
         if found.integrity != "ok":
             refuse(f"is damaged ({found.integrity})")
         try:
-            saved = _read_manifest(path)
+            saved = read_manifest(path)
         except FileNotFoundError:
             refuse(f"has no manifest ({_manifest_path(path).name})", NO_MANIFEST)
         except ValueError as exc:
@@ -401,7 +409,7 @@ def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | 
                    "over it on purpose.")
         if isinstance(backup, Backup) and backup.fingerprint != saved.fingerprint:
             refuse("does not match its manifest (they describe different data)", NO_MANIFEST)
-        problems = _compare(found, saved.fingerprint, "in the file", "when it was made")
+        problems = compare_fingerprints(found, saved.fingerprint, "in the file", "when it was made")
         if problems:
             refuse(f"is damaged (it no longer matches the fingerprint stored when it was made: {'; '.join(problems)})")
         existed = database.exists()
@@ -422,7 +430,7 @@ def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | 
                 "Make sure no other program holds the database open, then restore again.",
             ) from None
     after = fingerprint(database)
-    problems = _compare(after, saved.fingerprint, "in the database", "in the backup")
+    problems = compare_fingerprints(after, saved.fingerprint, "in the database", "in the backup")
     if problems:
         raise BackupError(
             f"After restoring, {name} does not match {label}: {'; '.join(problems)}.",
@@ -449,7 +457,7 @@ def load_backup(path: str | Path) -> Backup:
     """The backup at ``path`` as its manifest describes it: origin, revision, time, fingerprint."""
     path = Path(path)
     try:
-        return _read_manifest(path)
+        return read_manifest(path)
     except FileNotFoundError:
         raise BackupError(f"The backup {_label(path)} has no manifest ({_manifest_path(path).name}).",
                           NO_MANIFEST) from None
@@ -637,10 +645,10 @@ def _table_print(connection: sqlite3.Connection, table: _Table) -> TablePrint:
         connection.text_factory = _lenient
 
 
-def _compare(copy: Fingerprint, database: Fingerprint, here: str = "in the copy",
+def compare_fingerprints(copy: Fingerprint, database: Fingerprint, here: str = "in the copy",
              there: str = "in the database") -> list[str]:
     """What differs, in words; empty if the copy is faithful."""
-    if copy.integrity != "ok":
+    if copy.integrity != "ok" and not copy.integrity.startswith(NOT_CHECKED):
         return [f"integrity check: {copy.integrity}"]
     problems = []
     if copy.schema != database.schema:
@@ -674,12 +682,12 @@ def _partial(path: Path) -> Path:
     return path.with_name(path.name + ".partial")
 
 
-def _write_manifest(backup: Backup) -> None:
+def write_manifest(backup: Backup) -> None:
     """Write the manifest under a temporary name, flush it to disk, then give it its name."""
     fp = backup.fingerprint
     data = {
         "manifest": MANIFEST_FORMAT,
-        "database": str(backup.database.resolve()),
+        "database": str(backup.database.resolve()) if isinstance(backup.database, Path) else backup.database,
         "revision": backup.revision,
         "created": backup.created,
         "fingerprint": {
@@ -697,7 +705,7 @@ def _write_manifest(backup: Backup) -> None:
     os.replace(partial, final)
 
 
-def _read_manifest(path: Path) -> Backup:
+def read_manifest(path: Path) -> Backup:
     """The Backup a manifest describes; FileNotFoundError if there is none, ValueError if it is not one."""
     try:
         data = json.loads(_manifest_path(path).read_text(encoding="utf-8"))
@@ -709,7 +717,9 @@ def _read_manifest(path: Path) -> Backup:
             raise ValueError("a schema entry is not (type, name, sql)")
         tables = tuple(TablePrint(_text(t["table"]), _count(t["rows"]), _text(t["sha256"])) for t in fp["tables"])
         printed = Fingerprint(_text(fp["integrity"]), schema, tables)
-        return Backup(path, Path(_text(data["database"])), _text(data["revision"]), _text(data["created"]), printed)
+        origin = _text(data["database"])
+        database = origin if "://" in origin else Path(origin)  # a URL for PostgreSQL, else a file
+        return Backup(path, database, _text(data["revision"]), _text(data["created"]), printed)
     except FileNotFoundError:
         raise
     except (KeyError, TypeError, AttributeError) as exc:

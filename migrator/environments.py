@@ -33,6 +33,7 @@ from . import backup as _backup
 from .database import environment_url, mask_url
 from .errors import MigratorError, PromotionError, UnknownEnvironmentError
 from .lint import Findings
+from .pgbackup import without_sequences
 from .plan import Plan
 from .results import label
 from .schema import diff_sentence
@@ -48,6 +49,8 @@ class Promotable(Protocol):
     ini_path: Path
     database_path: Path
 
+    url: str
+
     def option(self, name: str) -> str | None: ...
     def with_database(self, database) -> Promotable: ...
     def current(self) -> str | tuple[str, ...] | None: ...
@@ -57,10 +60,14 @@ class Promotable(Protocol):
     def run_checks(self) -> pd.DataFrame: ...
     def sql(self, revisions: str = "base:head", *, dialect: str | None = None) -> str: ...
     def backup(self) -> _backup.Backup: ...
+    def restore(self, backup, *, force: bool = False) -> _backup.Verification: ...
+    def content(self) -> _backup.Fingerprint: ...
     def upgrade(self, target: str = "head", *, acknowledge=(), backup=False): ...
     def check(self) -> pd.DataFrame: ...
 
 SECTION = "environments"
+#: The engines promote() can back up, verify and restore.
+BACKED_UP = ("sqlite", "postgresql")
 STANDARD = ("dev", "prod")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
 
@@ -145,22 +152,24 @@ def frame(ws: Promotable) -> pd.DataFrame:
 
 def _revision(ws: Promotable, url: str) -> str:
     parsed = sa.make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return "(not checked: not SQLite)"
-    if not parsed.database or not Path(parsed.database).is_file():
+    if parsed.get_backend_name() == "sqlite" and (not parsed.database or not Path(parsed.database).is_file()):
         return "(no database yet)"
-    return label(ws.with_database(url).current())
+    try:
+        return label(ws.with_database(url).current())
+    except (MigratorError, sa.exc.SQLAlchemyError):
+        return "(not reachable)"
 
 
 # -- promotion ------------------------------------------------------------------------
 
-ICON = {"done": "✅", "failed": "❌", "skipped": "⏭️", "restored": "↩️"}
+#: Marks beside the status words (the words carry the meaning: no emoji font needed).
+ICON = {"done": "✓", "failed": "✗", "skipped": "–", "restored": "↩", "not needed": "–"}
 
 
 @dataclass
 class Step:
     step: str
-    status: str  # done, failed, skipped, restored
+    status: str  # done, failed, skipped, restored, not needed
     detail: str
 
 
@@ -189,10 +198,10 @@ class Promotion:
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
-        verdict = "✅ done" if self.ok else "❌ stopped"
+        verdict = "✓ done" if self.ok else "✗ stopped"
         lines = [f"**Promote `{self.source}` → `{self.target}`**: {verdict}", "",
-                 "| step | | detail |", "|---|---|---|"]
-        lines += [f"| {s.step} | {ICON[s.status]} | {s.detail.replace('|', '/')} |" for s in self.steps]
+                 "| step | status | detail |", "|---|---|---|"]
+        lines += [f"| {s.step} | {ICON[s.status]} {s.status} | {s.detail.replace('|', '/')} |" for s in self.steps]
         if self.sql:
             lines += ["", f"<details><summary>The SQL for review ({self.review_range})</summary>", "",
                       "```sql", self.sql.strip(), "```", "", "</details>"]
@@ -211,10 +220,10 @@ def promote(
     source_ws, target_ws = ws.environment(source), ws.environment(target)
     report = Promotion(source, target)
     target_url = resolve(ws, target)[0]
-    if sa.make_url(target_url).get_backend_name() != "sqlite":
-        _stop(report, "target is SQLite", f"{target} is {mask_url(target_url)}",
-              f"The kit backs up SQLite files only, and {target} is {mask_url(target_url)}.",
-              "Back it up with that database's own tool (e.g. pg_dump), then run "
+    if sa.make_url(target_url).get_backend_name() not in BACKED_UP:
+        _stop(report, "the kit can back up the target", f"{target} is {mask_url(target_url)}",
+              f"The kit backs up SQLite and PostgreSQL databases only, and {target} is {mask_url(target_url)}.",
+              "Back it up with that database's own tool, then run "
               f"ws.environment({target!r}).upgrade() yourself.")
 
     # 1. The source is where the revisions were tried: it must be at the head.
@@ -241,7 +250,7 @@ def promote(
     report.steps.append(Step("the standard checks pass", "done", f"{len(checks)} of {len(checks)} passed"))
 
     # 3. What will run on the target: the SQL to read, and the linter against its data.
-    exists = target_ws.database_path.is_file()
+    exists = _exists(report, target_ws)
     before = target_ws.current() if exists else None
     if before == head:
         report.steps.append(Step("review", "skipped", f"{target} is already at {head}: nothing to promote"))
@@ -285,8 +294,9 @@ def promote(
             report.backup = target_ws.backup()
         except MigratorError as exc:
             _stop(report, f"back up {target}", exc.what, f"{exc.what} Nothing was changed on {target}.", exc.fix)
+        tables = [t for t in report.backup.fingerprint.tables if not t.table.endswith(" (sequence)")]
         report.steps.append(Step(f"back up {target}", "done", f"{report.backup.file}, verified "
-                                 f"({report.backup.fingerprint.rows:,} rows in {len(report.backup.fingerprint.tables)} tables)"))
+                                 f"({report.backup.fingerprint.rows:,} rows in {len(tables)} tables)"))
     else:
         report.steps.append(Step(f"back up {target}", "skipped", f"{target} has no database yet: nothing to back up"))
 
@@ -310,9 +320,9 @@ def promote(
 
 def _verify_after(target_ws: Promotable, backup: _backup.Backup | None, head: str) -> tuple[list[str], str]:
     """After the upgrade: integrity, the head, models = schema, no table lost rows."""
-    after = _backup.fingerprint(target_ws.database_path)
+    after = target_ws.content()
     problems = []
-    if after.integrity != "ok":
+    if after.integrity != "ok" and not after.integrity.startswith(_backup.NOT_CHECKED):
         problems.append(f"integrity check: {after.integrity}")
     if target_ws.current() != head:
         problems.append(f"the database is at {label(target_ws.current())}, not {head}")
@@ -322,13 +332,14 @@ def _verify_after(target_ws: Promotable, backup: _backup.Backup | None, head: st
     kept = []
     for old in backup.fingerprint.tables if backup else ():
         new = after.table(old.table)
-        if old.table == "alembic_version" or new is None:
+        if old.table == "alembic_version" or old.table.endswith(" (sequence)") or new is None:
             continue
         if new.rows < old.rows:
             problems.append(f"{old.table} had {old.rows} rows before, {new.rows} after")
         kept.append(f"{old.table} {new.rows:,}")
     rows = f"no table lost rows ({', '.join(kept)})" if kept else "no rows to compare"
-    return problems, f"integrity ok; at {head}; models match the schema; {rows}"
+    integrity = "integrity ok; " if after.integrity == "ok" else ""
+    return problems, f"{integrity}at {head}; models match the schema; {rows}"
 
 
 def _restore_and_stop(report: Promotion, target_ws: Promotable, existed: bool, step: str, exc: Exception) -> NoReturn:
@@ -336,9 +347,15 @@ def _restore_and_stop(report: Promotion, target_ws: Promotable, existed: bool, s
     fix = exc.fix if isinstance(exc, MigratorError) else "Read the error, fix the revision, promote again."
     report.steps.append(Step(step, "failed", what))
     target = report.target
-    if report.backup is not None:
+    if report.backup is not None and _unchanged(target_ws, report.backup):
+        report.steps.append(Step(f"restore {target}", "not needed",
+                                 f"the failed upgrade was rolled back: {target} has the backup's schema, rows "
+                                 "and content (compared by hash), so nothing was restored"))
+        after = (f"No restore was needed: {target} still matches its backup (compared by content hash), "
+                 f"which is kept ({report.backup.file}).")
+    elif report.backup is not None:
         try:
-            _backup.restore(report.backup, target_ws.database_path)
+            target_ws.restore(report.backup)
         except MigratorError as restore_error:
             report.steps.append(Step(f"restore {target}", "failed", restore_error.what))
             _raise(report, f"Promoting {report.source} to {target} failed at '{step}': {what} Restoring "
@@ -357,6 +374,30 @@ def _restore_and_stop(report: Promotion, target_ws: Promotable, existed: bool, s
         after = f"{target} had no database before, and has none now."
     _raise(report, f"Promoting {report.source} to {target} failed at '{step}': {what} {after}",
            f"{fix} Try the fix on {report.source} first, then promote again.")
+
+
+def _unchanged(target_ws: Promotable, backup: _backup.Backup) -> bool:
+    """Is the target exactly as backed up (sequences aside: PostgreSQL never rolls them back)?"""
+    try:
+        now = target_ws.content()
+    except MigratorError:
+        return False
+    return not _backup.compare_fingerprints(without_sequences(now), without_sequences(backup.fingerprint))
+
+
+def _exists(report: Promotion, target_ws: Promotable) -> bool:
+    """Is there a database to protect? A SQLite file; a PostgreSQL database we can reach (always backed up)."""
+    if sa.make_url(target_ws.url).get_backend_name() == "sqlite":
+        return target_ws.database_path.is_file()
+    try:
+        target_ws.current()
+    except sa.exc.OperationalError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        shown = mask_url(target_ws.url)
+        _stop(report, f"reach {report.target}", f"cannot connect to {shown}",
+              f"Cannot connect to {report.target} ({shown}): {reason}. Nothing was changed.",
+              f"Check {report.target}'s URL (ws.environments()) and that its server is up, then promote again.")
+    return True
 
 
 def _stop(report: Promotion, step: str, detail: str, what: str, fix: str) -> NoReturn:

@@ -85,7 +85,7 @@ class DestructiveChangeError(MigratorError):
 
     def __init__(self, what: str, fix: str, findings: tuple = ()) -> None:
         super().__init__(what, fix)
-        self.findings = findings  # the linter's Findings that were refused
+        self.findings = findings  # the linter's Findings that were refused: .frame() has each fix
 
 
 class BackupError(MigratorError):

@@ -109,16 +109,10 @@ class Plan:
         if not refused:
             return
         revisions = sorted({f.revision for f in refused})
-        files = {script.revision: Path(script.path).name for script in self.steps}
-        listed = "; ".join(f"{f.key} `{f.where}`: {f.explanation}" for f in refused)
+        where = ", ".join(dict.fromkeys(f.where for f in refused))
         keys = ", ".join(repr(k) for k in dict.fromkeys(f.key for f in refused))
-        markers = " and ".join(dict.fromkeys(
-            f"`# migrator: acknowledge {f.code}` to {files.get(f.revision, f.revision)}" for f in refused
-        ))
-        raise DestructiveChangeError(
-            f"Revision {', '.join(revisions)} would delete data, so the upgrade did not start "
-            f"(the database is unchanged): {listed}",
-            f"{refused[0].fix} To delete the data on purpose, back up first (ws.backup()), then "
-            f"acknowledge: ws.upgrade(acknowledge=[{keys}]), or add the line {markers}.",
+        raise DestructiveChangeError(  # two short lines; error.findings has every detail and fix
+            f"Revision {', '.join(revisions)} would delete the data in {where}, so nothing ran.",
+            f"See error.findings for the safe way; to delete it on purpose: ws.upgrade(acknowledge=[{keys}]).",
             findings=refused,
         )

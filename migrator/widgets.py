@@ -87,7 +87,7 @@ class Outcome:
         return self.text
 
     def _repr_markdown_(self) -> str:
-        icon = {"moved": "✅", "unchanged": "ℹ️", "confirm": "⚠️", "cancelled": "↩️", "error": "❌"}[self.kind]
+        icon = {"moved": "✓", "unchanged": "ℹ", "confirm": "⚠", "cancelled": "↩", "error": "✗"}[self.kind]  # the text says it in words
         return f"{icon} " + "\n\n".join(self.text.splitlines())
 
 

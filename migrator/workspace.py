@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from . import backup as _backup
+from . import pgbackup as _pgbackup
 from . import checks as _checks
 from . import diagrams as _diagrams
 from . import environments as _environments
@@ -261,22 +262,30 @@ class Workspace(Project):
     # -- step 8: backups and environments -------------------------------------------------
 
     def backup(self) -> _backup.Backup:
-        """Copy the database to ``backups/<db>-<revision>-<UTC time>.db`` and verify the copy."""
+        """Back up the database and verify the copy: ``backups/<db>-<revision>-<UTC time>.db``
+        (SQLite's backup API) or ``.dump`` (pg_dump, verified by restoring it into a scratch database)."""
+        if self._on_postgres():
+            return _pgbackup.make_backup(self.url, self.path / _backup.FOLDER, label(self.current()))
         return _backup.make_backup(self.database_path, label(self.current()))
 
     def backups(self) -> pd.DataFrame:
         """The backups of this database, oldest first."""
+        if self._on_postgres():
+            return _pgbackup.list_backups(self.url, self.path / _backup.FOLDER)
         return _backup.list_backups(self.database_path)
 
     def verify(self, backup: _backup.Backup | str | Path) -> _backup.Verification:
-        """Check that ``backup`` holds exactly this database: integrity, schema, rows, content.
+        """Check that ``backup`` holds exactly this database: schema, rows, content (and SQLite's integrity).
 
         Raises BackupError when it does not: a backup you cannot trust is not a backup.
         """
-        result = _backup.verify(_backup_path(backup), self.database_path)
+        if self._on_postgres():
+            result = _pgbackup.verify(backup, self.url)
+        else:
+            result = _backup.verify(_backup_path(backup), self.database_path)
         if not result.ok:
             raise BackupError(
-                f"{result.copy} does not match {self.database_path.name}: {'; '.join(result.problems)}.",
+                f"{result.copy} does not match {result.database}: {'; '.join(result.problems)}.",
                 "If the database changed since (an upgrade, new rows), that is expected: make a fresh "
                 "backup with ws.backup(). If the backup file is damaged, use another (ws.backups()).",
             )
@@ -289,11 +298,19 @@ class Workspace(Project):
         anything is written; a backup of another database needs ``force=True``.  A
         restore throws away every write since the backup: stop writes first.
         """
+        if self._on_postgres():
+            return _pgbackup.restore(backup, self.url, force=force)
         return _backup.restore(_backup_path(backup), self.database_path, force=force)
 
     def fingerprint(self) -> pd.DataFrame:
         """Each table's row count and content hash: equal fingerprints, equal data."""
-        return _backup.fingerprint(self.database_path).frame()
+        return self.content().frame()
+
+    def content(self) -> _backup.Fingerprint:
+        """The database summed up (schema, each table's rows and content hash), as backups record it."""
+        if self._on_postgres():
+            return _pgbackup.fingerprint(self.url)
+        return _backup.fingerprint(self.database_path)
 
     def add_environment(self, name: str, database: str | Path) -> str:
         """Name a database of this project (``'prod'``): a path or a URL, saved in alembic.ini.
@@ -327,17 +344,23 @@ class Workspace(Project):
 
     def _backup_first(self, backup) -> _backup.Backup | None:
         if backup is True:
-            if sa.make_url(self.url).get_backend_name() != "sqlite":
+            backend = sa.make_url(self.url).get_backend_name()
+            if backend not in ("sqlite", "postgresql"):
                 raise BackupError(
-                    f"upgrade(backup=True) backs up SQLite files, and this database is {mask_url(self.url)}; "
-                    "nothing was upgraded.",
-                    "Back it up with its own tool first (pg_dump for PostgreSQL), then upgrade without backup=True.",
+                    f"upgrade(backup=True) backs up SQLite and PostgreSQL databases, and this one is "
+                    f"{mask_url(self.url)}; nothing was upgraded.",
+                    "Back it up with its own tool first, then upgrade without backup=True.",
                 )
-            path = self.database_path
-            empty = not path.is_file() or path.stat().st_size == 0
-            return None if empty else self.backup()  # an empty database has nothing to protect
+            if backend == "sqlite":
+                path = self.database_path
+                if not path.is_file() or path.stat().st_size == 0:
+                    return None  # an empty database has nothing to protect
+            return self.backup()
         self.verify(backup)  # a stale or damaged backup stops the upgrade
         return backup
+
+    def _on_postgres(self) -> bool:
+        return sa.make_url(self.url).get_backend_name() == "postgresql"
 
 
 def _backup_path(backup) -> Path:

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "migrator"
 #: Lower numbers are lower layers. A module may import its own layer or any layer below.
 LAYERS = {
     0: {"errors"},
-    1: {"database", "loader", "schema", "diagrams", "backup", "lint", "translate", "progress", "postgres",
+    1: {"database", "loader", "schema", "diagrams", "backup", "pgbackup", "lint", "translate", "progress", "postgres",
         "results", "scaffold", "app"},
     2: {"plan", "project"},
     3: {"checks", "environments", "widgets"},  # Workspace's conveniences: typed with Protocols

@@ -260,13 +260,12 @@ def test_columns_marks_the_primary_key_on_postgresql(tmp_path, postgres_url):
     assert columns.loc["id", "primary_key"]
 
 
-def test_upgrade_with_backup_refuses_a_database_it_cannot_back_up(tmp_path, postgres_url):
+def test_upgrade_with_backup_makes_a_verified_pg_dump_first(tmp_path, postgres_url):
     pg = pg_shop(tmp_path, postgres_url)
     pg.upgrade("0002")
-    with pytest.raises(MigratorError, match="backs up SQLite files") as caught:
-        pg.upgrade(backup=True)
-    assert "pg_dump" in caught.value.fix
-    assert pg.current() == "0002"
+    move = pg.upgrade(backup=True)
+    assert move.backup.path.suffix == ".dump" and move.backup.revision == "0002"
+    assert pg.current() == "0004" and pg.backups()["revision"].tolist() == ["0002"]
 
 
 # -- the module's own promises ---------------------------------------------------------------

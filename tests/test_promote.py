@@ -76,7 +76,7 @@ def test_promote_backs_up_upgrades_and_verifies(ws):
     assert books_after["isbn"].isna().all()
     assert "books 4" in promotion.steps[-1].detail
     markdown = promotion._repr_markdown_()
-    assert "| upgrade prod | ✅ | ran 0005 |" in markdown and "```sql" in markdown
+    assert "| upgrade prod | ✓ done | ran 0005 |" in markdown and "```sql" in markdown
 
 
 def test_promoting_again_has_nothing_to_do(ws):
@@ -97,7 +97,9 @@ def unique_slugs_with_a_dedupe_that_misses_prod(ws: Workspace) -> None:
     ws.upgrade()
 
 
-def test_a_revision_that_fails_on_prod_restores_prod(ws):
+def test_a_revision_that_fails_on_prod_rolls_back_and_needs_no_restore(ws):
+    """The kit's upgrade is one transaction: a failure leaves prod as it was, and a restore would
+    only risk throwing away writes made since the backup, so none is made."""
     ws.promote("prod")
     unique_slugs_with_a_dedupe_that_misses_prod(ws)
     before = prod_state(ws)
@@ -105,10 +107,12 @@ def test_a_revision_that_fails_on_prod_restores_prod(ws):
         ws.promote("prod")
     error = caught.value
     assert "failed at 'upgrade prod'" in error.what and "UNIQUE constraint failed" in error.what
-    assert "restored automatically from backups/prod-0005-" in error.what and "at 0005 again" in error.what
+    assert "rolled back" in error.what and "No restore was needed" in error.what
+    assert "restored automatically" not in error.what
     assert prod_state(ws) == before  # same revision, same content hashes, same dump
     statuses = [(s.step, s.status) for s in error.promotion.steps]
-    assert statuses[-2:] == [("upgrade prod", "failed"), ("restore prod", "restored")]
+    assert statuses[-2:] == [("upgrade prod", "failed"), ("restore prod", "not needed")]
+    assert error.promotion.backup is not None and error.promotion.backup.path.is_file()  # kept, just in case
 
 
 def test_a_revision_that_loses_rows_on_prod_is_caught_by_verify_and_undone(ws):
@@ -122,6 +126,7 @@ def test_a_revision_that_loses_rows_on_prod_is_caught_by_verify_and_undone(ws):
     assert "failed at 'verify prod'" in caught.value.what
     assert "books had 4 rows before, 3 after" in caught.value.what
     assert prod_state(ws) == before  # the upgrade had committed; the backup brought prod back
+    assert [(s.step, s.status) for s in caught.value.promotion.steps][-1] == ("restore prod", "restored")
 
 
 def test_dev_behind_its_head_stops_before_prod_is_touched(ws):

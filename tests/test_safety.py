@@ -54,6 +54,7 @@ def test_read_only_verbs_work_while_another_connection_writes(shop, writer, monk
 
 def test_a_lock_timeout_during_upgrade_says_who_holds_the_lock(shop, writer, monkeypatch):
     monkeypatch.setattr("migrator.database.BUSY_TIMEOUT_SECONDS", 0.2)
+    shop = shop.with_database(shop.url)  # new engines, made with the short timeout (the fixture's wait 30 s)
     shop.edit_models("    published_year: Mapped[int | None]", "    published_year: Mapped[int | None]\n    pages: Mapped[int | None]")
     writer.execute("ROLLBACK")
     shop.revision("add pages")

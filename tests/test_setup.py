@@ -14,7 +14,7 @@ from migrator import PROJECT_ROOT
 
 @pytest.fixture
 def project(tmp_path):
-    for name in ("Makefile", "requirements.txt", "pyproject.toml"):
+    for name in ("Makefile", "requirements.txt", "constraints.txt", "pyproject.toml"):
         shutil.copy(PROJECT_ROOT / name, tmp_path / name)
     return tmp_path
 
@@ -34,7 +34,21 @@ def planned(project, target: str) -> str:
 def test_first_run_creates_the_environment(project, target):
     plan = planned(project, target)
     assert "-m venv .venv" in plan
-    assert "pip install --quiet -r requirements.txt" in plan
+    # uv when it can be had, pip otherwise: both install exactly the pinned set
+    assert "uv pip install --quiet --python .venv/bin/python -r requirements.txt -c constraints.txt" in plan
+    assert "pip install --quiet -r requirements.txt -c constraints.txt" in plan
+
+
+def test_the_pins_cover_every_requirement():
+    """constraints.txt (make lock) pins each package requirements.txt names, so installs are reproducible."""
+    import re
+
+    pinned = {re.split(r"[=;\s]", line, maxsplit=1)[0].lower()
+              for line in (PROJECT_ROOT / "constraints.txt").read_text().splitlines() if "==" in line}
+    wanted = {re.split(r"[~=<>;\[\s]", line.strip(), maxsplit=1)[0].lower()
+              for line in (PROJECT_ROOT / "requirements.txt").read_text().splitlines()
+              if line.strip() and not line.startswith(("#", "-e"))}
+    assert wanted - pinned == set()
 
 
 def test_rerun_installs_nothing_until_requirements_change(project):
@@ -43,6 +57,10 @@ def test_rerun_installs_nothing_until_requirements_change(project):
     assert planned(project, "test").split() == ".venv/bin/python -m pytest .venv/bin/python -m pytest notebooks".split()
     later = time.time() + 5
     os.utime(project / "requirements.txt", (later, later))
+    assert "pip install" in planned(project, "test")
+    (project / ".venv" / ".installed").touch()
+    later += 5
+    os.utime(project / "constraints.txt", (later, later))
     assert "pip install" in planned(project, "test")
 
 

@@ -286,7 +286,7 @@ def test_an_unresolvable_move_is_refused_before_anything_runs(explorer, bookshop
 def test_outcome_renders_as_markdown():
     outcome = Outcome("confirm", "`downgrade -1` would delete data:\n- 0004 downgrade: drops column books.slug")
     assert outcome._repr_markdown_() == (
-        "⚠️ `downgrade -1` would delete data:\n\n- 0004 downgrade: drops column books.slug"
+        "⚠ `downgrade -1` would delete data:\n\n- 0004 downgrade: drops column books.slug"
     )
     assert repr(outcome) == outcome.text
 

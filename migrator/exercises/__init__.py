@@ -40,7 +40,14 @@ class Feedback:
         return f"{'Correct' if self.passed else 'Not yet'}: {self.message}"
 
     def _repr_markdown_(self) -> str:
-        return f"{'✅ **Correct.**' if self.passed else '❌ **Not yet.**'} {self.message}"
+        return f"{'✓ **Correct.**' if self.passed else '✗ **Not yet.**'} {markdown_safe(self.message)}"  # words, not emoji
+
+
+def markdown_safe(text: str) -> str:
+    """``text`` with Python identifiers such as ``__tablename__`` kept literal outside `code spans`
+    (Markdown would render the double underscores as bold)."""
+    parts = text.split("`")
+    return "`".join(part if i % 2 else part.replace("__", r"\_\_") for i, part in enumerate(parts))
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def check(ws: Workspace) -> str:
     """publishers(id, name) exists in the database, at head, with no pending difference."""
     assert "publishers" in ws.metadata().tables, (
         "models.py defines no table called 'publishers' yet. Add a Publisher class with "
-        "__tablename__ = \"publishers\", an id primary key and a name, then save the file "
+        "`__tablename__ = \"publishers\"`, an id primary key and a name, then save the file "
         "(run the %%writefile cell)."
     )
     head = assert_new_head_applied(
