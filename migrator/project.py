@@ -454,7 +454,8 @@ class _ThreadHush(io.TextIOBase):
         return self.stream.write(text)
 
     def flush(self) -> None:
-        self.stream.flush()
+        if threading.get_ident() not in self.threads:  # a hushed thread's flush would send others' output early
+            self.stream.flush()
 
     def __getattr__(self, name):  # encoding, isatty, fileno, ... of the real stream
         return getattr(self.stream, name)
