@@ -16,8 +16,13 @@ import pytest  # noqa: E402
 from tools.committed import course_versions  # noqa: E402
 
 
-def pytest_report_header(config):
-    return course_versions().summary()
+def pytest_terminal_summary(terminalreporter):
+    """Say which notebooks were tested from git instead of from disk (shown with -q too)."""
+    lines = course_versions().summary()
+    if lines:
+        terminalreporter.section("notebooks as committed")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def pytest_ignore_collect(collection_path, config):
