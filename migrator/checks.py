@@ -223,7 +223,7 @@ def scratch_database(url: str) -> Iterator[str | Path]:
             first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
             raise MigratorError(
                 f"The checks need an empty scratch database on the server of {mask_url(url)}, and "
-                f"CREATE DATABASE was refused ({first}); nothing was checked.",
+                f"CREATE DATABASE failed ({first}); nothing was checked.",
                 "Give the login the CREATEDB privilege (ALTER ROLE ... CREATEDB), or run the checks on "
                 "the kit's own server: ws.with_database(migrator.postgres.fresh_database()).run_checks().",
             ) from None

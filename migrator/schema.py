@@ -204,7 +204,8 @@ def _require_table(inspector, table: str) -> None:
 
 # -- the schema as comparable structure ---------------------------------------------------------
 
-#: Per table: {"columns": {...}, "primary key": ..., "foreign keys": set, "indexes": {...}, "checks": set}
+#: Per table: {"columns": {...}, "primary key": ..., "foreign keys": set, "indexes": {...}, "checks": set};
+#: on PostgreSQL also the pseudo-table SCHEMA_OBJECTS: {"types": {...}, "sequences": {...}}
 Structure = dict
 
 
@@ -215,7 +216,9 @@ def structure(bind) -> Structure:
     Quoting, constraint order and column order do not matter; ``alembic_version`` is left
     out (its row changes, its shape does not).  SQLite is asked with its pragmas, which is
     fast enough to take after every step of a long chain; other databases through
-    SQLAlchemy's inspector.  ``bind`` is an Engine, or a Connection (inside a migration).
+    SQLAlchemy's inspector (PostgreSQL: constraint names, and enum types, domains and
+    sequences too).  Two structures compare meaningfully only from the same kind of
+    database.  ``bind`` is an Engine, or a Connection (inside a migration).
     """
     if isinstance(bind, sa.Engine):
         with bind.connect() as connection:

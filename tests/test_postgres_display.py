@@ -32,10 +32,10 @@ pytestmark = pytest.mark.skipif(not postgres.available(), reason="pgserver has n
 TABLES = ["alembic_version", "authors", "books"]
 ROWS = [
     "INSERT INTO authors (name) VALUES ('Ursula K. Le Guin'), ('Italo Calvino'), ('Wisława Szymborska')",
-    "INSERT INTO books (title, author_id, published_year, slug) VALUES "
-    "('The Dispossessed', 1, 1974, 'the-dispossessed'), ('Invisible Cities', 2, NULL, 'invisible-cities'), "
-    "('The Left Hand of Darkness', 1, 1969, 'the-left-hand-of-darkness'), ('View with a Grain of Sand', 3, 1995, "
-    "'view-with-a-grain-of-sand'), ('If on a winter''s night a traveler', 2, 1979, 'if-on-a-winter-s-night-a-traveler')",
+    ("INSERT INTO books (title, author_id, published_year, slug) VALUES "
+     "('The Dispossessed', 1, 1974, 'the-dispossessed'), ('Invisible Cities', 2, NULL, 'invisible-cities'), "
+     "('The Left Hand of Darkness', 1, 1969, 'the-left-hand-of-darkness'), ('View with a Grain of Sand', 3, 1995, "
+     "'view-with-a-grain-of-sand'), ('If on a winter''s night a traveler', 2, 1979, 'if-on-a-winter-s-night-a-traveler')"),
 ]
 
 
