@@ -1,4 +1,5 @@
-# Migration Lab: `make lab` opens the course, `make test` runs every test.
+# Migration Lab: `make lab` opens the course, `make test` runs every test,
+# `make reset-notebooks` puts the notebooks back as they were committed.
 # Both create the virtual environment (.venv) from requirements.txt when needed;
 # re-running them reinstalls nothing unless requirements.txt or pyproject.toml changed.
 
@@ -9,10 +10,18 @@ READY  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; CI and containers run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test bench lock clean
+.PHONY: lab reset-notebooks test bench lock clean
 
+# The start page, with the file browser at the repository root (.jupyter/jupyter_server_config.py
+# says why); tests/test_browser.py opens JupyterLab with exactly this command line.
 lab: $(READY)
-	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
+	$(BIN)/jupyter lab --config=.jupyter/jupyter_server_config.py $(ROOT_FLAG)
+
+# JupyterLab saves what learners type into the notebooks themselves; this restores every course
+# notebook (and the start page) as committed. Close their tabs first, or JupyterLab saves them again.
+# Workspaces are not touched: each notebook resets its own when it runs.
+reset-notebooks:
+	git checkout HEAD -- 'notebooks/*.ipynb'
 
 # Everything once (unit tests, every notebook under strict nbval, the browser test), then the
 # notebooks a second time over the first run's workspaces: Restart & Run All must be repeatable.
@@ -23,6 +32,7 @@ test: $(READY)
 bench: $(READY)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/chain.py
+	$(BIN)/python bench/postgres.py
 
 # Installs with uv when it can be had from PyPI (about 4x faster), else with pip; both install
 # exactly the versions in constraints.txt, so every machine gets the same set.

@@ -6,3 +6,73 @@ import os
 os.environ["MIGRATOR_QUIET"] = "1"
 # Plots render to PNG without a display (nbval ignores PNG bytes, compares the text).
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+
+
+# -- The notebooks as committed (tools/committed.py says why) -----------------------------------
+
+import nbformat  # noqa: E402
+import pytest  # noqa: E402
+
+from tools.committed import course_versions  # noqa: E402
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say which notebooks were tested from git instead of from disk (shown with -q too)."""
+    lines = course_versions().summary()
+    if lines:
+        terminalreporter.section("notebooks as committed")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Untracked notebooks (Untitled.ipynb, a learner's copy) are not part of the course."""
+    if collection_path.suffix == ".ipynb" and course_versions().is_left_out(collection_path):
+        return True
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(file_path, parent):
+    """nbval reads a notebook edited on disk from git's index instead."""
+    collectors = yield
+    if file_path.suffix != ".ipynb" or not course_versions().is_replaced(file_path):
+        return collectors
+    from nbval.plugin import IPyNbFile
+
+    replaced = []
+    for collector in collectors or []:
+        if type(collector) is IPyNbFile:
+            collector = CommittedNotebook.from_parent(parent, path=file_path)
+        replaced.append(collector)
+    return replaced
+
+
+def _committed_notebook_class():
+    from nbval.plugin import IPyNbFile
+
+    class CommittedNotebook(IPyNbFile):
+        """nbval's notebook, read from git's index; its kernel still runs in notebooks/."""
+
+        def collect(self):
+            text = course_versions().text(self.path)
+            real_read = nbformat.read
+
+            def read(path, *args, **kwargs):
+                if os.path.abspath(str(path)) == os.path.abspath(self.path):
+                    return nbformat.reads(text, *args, **kwargs)
+                return real_read(path, *args, **kwargs)
+
+            nbformat.read = read  # nbval's collect() reads the file once, with nbformat.read
+            try:
+                return list(super().collect())
+            finally:
+                nbformat.read = real_read
+
+    return CommittedNotebook
+
+
+try:
+    CommittedNotebook = _committed_notebook_class()
+except ImportError:  # nbval not installed: nothing to replace
+    CommittedNotebook = None

@@ -2,7 +2,7 @@
 
 The command is the test suite's own notebook run::
 
-    python -m pytest notebooks -o addopts="--nbval --nbval-sanitize-with=notebooks/sanitize.cfg" -p no:xdist
+    python -m pytest notebooks -o addopts="--nbval --nbval-sanitize-with=tools/sanitize.cfg" -p no:xdist
     python -m pytest notebooks -o addopts="..." -n 2 --dist loadscope
 
 Per-notebook times come from pytest's JUnit XML: the sum of a notebook's cell
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .timing import ROOT
 
-ADDOPTS = "--nbval --nbval-sanitize-with=notebooks/sanitize.cfg"
+ADDOPTS = "--nbval --nbval-sanitize-with=tools/sanitize.cfg"
 MODES = {
     "serial": ["-p", "no:xdist"],
     "xdist -n 2": ["-n", "2", "--dist", "loadscope"],

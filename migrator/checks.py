@@ -1,8 +1,11 @@
 """The four standard migration checks (the ones pytest-alembic runs), as plain functions.
 
 Each check takes a project with the workflow verbs (a ``Workspace``), works on an
-empty scratch database in a temporary folder (never on the project's own database,
-via ``with_database``) and returns a ``CheckResult``.
+empty scratch database (never on the project's own database, via ``with_database``)
+and returns a ``CheckResult``.  The scratch database is of the project's own kind:
+a SQLite file in a temporary folder, or, when the project's database is PostgreSQL,
+a new database on the same server (``postgres.fresh_database`` on the kit's own
+server), dropped afterwards.  Other databases are checked on a SQLite file.
 They are plain functions rather than a pytest plugin so that a notebook can run
 them and show the result, and our own tests can call them on the repository.
 (pytest-alembic 0.13.1 does not collect under pytest 9, the version we pin.)
@@ -10,14 +13,21 @@ them and show the result, and our own tests can call them on the repository.
 
 from __future__ import annotations
 
+import os
+import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
+from . import postgres
+from .database import mask_url
 from .errors import MigratorError
 from .schema import diff_sentence, structure, structure_diff
 
@@ -34,6 +44,8 @@ class Workspace(Protocol):
     def current_heads(self) -> set[str]: ...
     def revisions(self) -> list: ...
     def with_database(self, database) -> Workspace: ...
+    @property
+    def url(self) -> str: ...
     @property
     def reader(self): ...
 
@@ -164,10 +176,69 @@ def _order(ws: Workspace) -> list[str]:
 
 
 def _on_scratch(name: str, ws: Workspace, run: Callable[[Workspace], str]) -> CheckResult:
-    """Run ``run`` against an empty temporary database; failures become a failed result."""
-    with tempfile.TemporaryDirectory(prefix="migrator-check-") as folder:
-        scratch = ws.with_database(Path(folder) / "scratch.db")
+    """Run ``run`` against an empty scratch database; failures become a failed result."""
+    try:
+        with scratch_database(ws.url) as database:
+            scratch = ws.with_database(database)
+            try:
+                return CheckResult(name, True, run(scratch))
+            except (MigratorError, AssertionError) as exc:
+                return CheckResult(name, False, str(exc).split("\n")[0], getattr(exc, "differences", ()))
+            finally:
+                scratch.engine.dispose()  # no session of ours stays on a database about to be dropped
+                scratch.reader.dispose()
+    except MigratorError as exc:  # no scratch database could be made
+        return CheckResult(name, False, exc.what)
+
+
+@contextmanager
+def scratch_database(url: str) -> Iterator[str | Path]:
+    """An empty database to check on, of the same kind as ``url``'s, gone afterwards.
+
+    PostgreSQL: a new database on the same server (DDL, types and constraints behave as
+    they will in production), made by ``postgres.fresh_database`` when ``url`` is on the
+    kit's own server, else by ``CREATE DATABASE`` with ``url``'s own login; dropped at the
+    end whatever happened.  Only a database this function created is ever dropped, never
+    the one ``url`` names.  Everything else: a SQLite file in a temporary folder.
+    """
+    target = sa.make_url(url)
+    if target.get_backend_name() != "postgresql":
+        with tempfile.TemporaryDirectory(prefix="migrator-check-") as folder:
+            yield Path(folder) / "scratch.db"
+        return
+    if _on_kit_server(target):
+        scratch = postgres.fresh_database("migrator_check")
         try:
-            return CheckResult(name, True, run(scratch))
-        except (MigratorError, AssertionError) as exc:
-            return CheckResult(name, False, str(exc).split("\n")[0], getattr(exc, "differences", ()))
+            yield scratch
+        finally:
+            postgres.drop_database(scratch)
+        return
+    name = f"migrator_check_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = sa.create_engine(target, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        try:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        except sa.exc.DBAPIError as exc:
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+            raise MigratorError(
+                f"The checks need an empty scratch database on the server of {mask_url(url)}, and "
+                f"CREATE DATABASE failed ({first}); nothing was checked.",
+                "Give the login the CREATEDB privilege (ALTER ROLE ... CREATEDB), or run the checks on "
+                "the kit's own server: ws.with_database(migrator.postgres.fresh_database()).run_checks().",
+            ) from None
+        try:
+            yield target.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+def _on_kit_server(url: sa.URL) -> bool:
+    """Is ``url`` a database of the kit's own server (its unix socket under ``postgres.folder()``)?"""
+    socket = url.query.get("host")
+    if url.host or not isinstance(socket, str) or not postgres.available():
+        return False
+    return Path(socket).resolve().is_relative_to(postgres.folder())

@@ -57,11 +57,11 @@ class Plan:
         """Lint each step against the database at ``url``; ``acknowledge`` as ``Workspace.upgrade`` takes it."""
         steps = tuple(steps)
         found, unchecked = [], []
-        for script in steps:
-            try:
-                found += lint.lint_script(script, url, direction=verb)
-            except Exception as exc:  # noqa: BLE001 - a step nobody could check is a danger, not a pass
-                unchecked.append((script.revision, exc))
+        for script, result in zip(steps, lint.lint_scripts(steps, url, direction=verb)):
+            if isinstance(result, Exception):  # a step nobody could check is a danger, not a pass
+                unchecked.append((script.revision, result))
+            else:
+                found += result
         if verb == "upgrade":
             accepted = [acknowledge] if isinstance(acknowledge, str) else list(acknowledge)
             found = lint.acknowledge(found, accepted)

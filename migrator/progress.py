@@ -2,7 +2,7 @@
 
 In a notebook the bar is a widget (``tqdm.auto``); in a terminal it is a text line.
 With ``MIGRATOR_QUIET=1`` in the environment (the test runs and
-``notebooks/execute.py`` set it) nothing is drawn, so stored outputs stay
+``tools/execute.py`` set it) nothing is drawn, so stored outputs stay
 deterministic.  Three ways in:
 
 ``progress(desc)``

@@ -24,8 +24,10 @@ import ast
 import copy
 import io
 import os
+import sys
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext, redirect_stdout
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from unittest.mock import patch as mock_patch
 
@@ -292,7 +294,7 @@ class Project:
         """A Config carrying a live connection inside one transaction; errors translated, stdout quiet."""
         engine = self.engine
         try:
-            with translated(self), engine.begin() as connection, redirect_stdout(io.StringIO()), \
+            with translated(self), engine.begin() as connection, _hushed(), \
                     expression_indexes_unreflected():
                 yield self.config(connection=connection, **attributes)
         finally:
@@ -353,7 +355,7 @@ class Project:
         before = self.current()
         engine = self.engine
         try:
-            with engine.connect() as connection, translated(self, atomic=False), redirect_stdout(io.StringIO()), \
+            with engine.connect() as connection, translated(self, atomic=False), _hushed(), \
                     expression_indexes_unreflected():
                 cfg = self.config(load_models=False, **({"connection": connection} if handed else {}))
                 environment = self._run_command(cfg, verb, target, on_step, own_ok=True)
@@ -361,7 +363,9 @@ class Project:
             after = self.current()
             stayed = self._moved(verb, before, after, None, "").steps
             kept = (f" Revision{'s' if len(stayed) > 1 else ''} {', '.join(r for r, _ in stayed)} stayed applied"
-                    if stayed else " No revision stayed applied")
+                    if stayed else " No revision was recorded as applied")
+            if "autocommit_block" in why:  # what ran before the block committed, recorded or not
+                kept += ", but what the failing revision ran before its autocommit_block() was committed"
             raise type(exc)(f"{exc.what}{kept} ({why}: Alembic's own transactions); the database is at "
                             f"{label(after)}.", exc.fix) from None
         finally:
@@ -434,6 +438,49 @@ class Project:
         if progress.quiet() or not path.is_file() or path.stat().st_size < LARGE_DATABASE:
             return nullcontext()
         return progress.watch(self.url, desc=desc)
+
+
+class _ThreadHush(io.TextIOBase):
+    """``sys.stdout`` while the kit runs Alembic: writes from a hushed thread are dropped, every
+    other thread's go to the real stream. (``redirect_stdout`` swaps the stream for the whole
+    process: a notebook cell printing while a move runs in a background thread lost its output.)"""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.threads = stream, {}
+
+    def write(self, text: str) -> int:
+        if threading.get_ident() in self.threads:
+            return len(text)
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        if threading.get_ident() not in self.threads:  # a hushed thread's flush would send others' output early
+            self.stream.flush()
+
+    def __getattr__(self, name):  # encoding, isatty, fileno, ... of the real stream
+        return getattr(self.stream, name)
+
+
+_hush_lock = threading.Lock()
+
+
+@contextmanager
+def _hushed() -> Iterator[None]:
+    """Alembic's messages on stdout dropped, for this thread only."""
+    me = threading.get_ident()
+    with _hush_lock:
+        hush = sys.stdout if isinstance(sys.stdout, _ThreadHush) else _ThreadHush(sys.stdout)
+        hush.threads[me] = hush.threads.get(me, 0) + 1
+        sys.stdout = hush
+    try:
+        yield
+    finally:
+        with _hush_lock:
+            hush.threads[me] -= 1
+            if not hush.threads[me]:
+                del hush.threads[me]
+            if not hush.threads and sys.stdout is hush:
+                sys.stdout = hush.stream
 
 
 ATOMIC = "all or nothing (one transaction, the kit's)"

@@ -71,12 +71,16 @@ class Rows(pd.DataFrame):
 
 
 def rows(engine: Engine, table: str, limit: int | None = ROWS_SHOWN) -> pd.DataFrame:
-    """The rows of ``table`` in primary-key (else rowid) order: the first ``limit``, or all with ``None``."""
+    """The rows of ``table`` in primary-key order: the first ``limit``, or all with ``None``.
+
+    A table without a primary key comes in rowid order on SQLite (the order of insertion);
+    other databases have no rowid (PostgreSQL's ``ctid`` moves with every UPDATE), so there
+    such a table is sorted by all its columns, which is at least the same order every time.
+    """
     inspector = sa.inspect(engine)
     _require_table(inspector, table)
     reflected = sa.Table(table, sa.MetaData(), autoload_with=engine)
-    order = list(reflected.primary_key) or [sa.literal_column("rowid")]
-    query = sa.select(reflected).order_by(*order).limit(limit)
+    query = sa.select(reflected).order_by(*_row_order(reflected, engine.dialect.name)).limit(limit)
     with engine.connect() as connection:
         result = connection.execute(query)
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
@@ -88,6 +92,15 @@ def rows(engine: Engine, table: str, limit: int | None = ROWS_SHOWN) -> pd.DataF
     shown = Rows(frame)
     shown.note = f"first {len(frame):,} of {total:,} rows; rows({table!r}, limit=None) shows all"
     return shown
+
+
+def _row_order(table: sa.Table, dialect: str) -> list:
+    if table.primary_key:
+        return list(table.primary_key)
+    if dialect == "sqlite":
+        return [sa.literal_column("rowid")]
+    # JSON (PostgreSQL's json) has no ordering operator; NullType is a type reflection did not know.
+    return [c for c in table.columns if not isinstance(c.type, (sa.JSON, sa.types.NullType))]
 
 
 def version_table(engine: Engine) -> pd.DataFrame:
@@ -191,7 +204,8 @@ def _require_table(inspector, table: str) -> None:
 
 # -- the schema as comparable structure ---------------------------------------------------------
 
-#: Per table: {"columns": {...}, "primary key": ..., "foreign keys": set, "indexes": {...}, "checks": set}
+#: Per table: {"columns": {...}, "primary key": ..., "foreign keys": set, "indexes": {...}, "checks": set};
+#: on PostgreSQL also the pseudo-table SCHEMA_OBJECTS: {"types": {...}, "sequences": {...}}
 Structure = dict
 
 
@@ -202,7 +216,9 @@ def structure(bind) -> Structure:
     Quoting, constraint order and column order do not matter; ``alembic_version`` is left
     out (its row changes, its shape does not).  SQLite is asked with its pragmas, which is
     fast enough to take after every step of a long chain; other databases through
-    SQLAlchemy's inspector.  ``bind`` is an Engine, or a Connection (inside a migration).
+    SQLAlchemy's inspector (PostgreSQL: constraint names, and enum types, domains and
+    sequences too).  Two structures compare meaningfully only from the same kind of
+    database.  ``bind`` is an Engine, or a Connection (inside a migration).
     """
     if isinstance(bind, sa.Engine):
         with bind.connect() as connection:
@@ -220,7 +236,7 @@ def structure_diff(before: Structure, after: Structure) -> list[dict]:
             rows.append({"table": table, "object": "table", "before": "exists" if table in before else None,
                          "after": "exists" if table in after else None})
             continue
-        for kind in ("columns", "primary key", "foreign keys", "indexes", "checks"):
+        for kind in ("columns", "primary key", "foreign keys", "indexes", "checks", "types", "sequences"):
             old, new = before[table].get(kind), after[table].get(kind)
             if old == new:
                 continue
@@ -234,7 +250,7 @@ def structure_diff(before: Structure, after: Structure) -> list[dict]:
     return rows
 
 
-_ONE = {"columns": "column", "indexes": "index"}
+_ONE = {"columns": "column", "indexes": "index", "types": "type", "sequences": "sequence"}
 
 
 def _shown(value) -> str | None:
@@ -284,26 +300,79 @@ def _sqlite_structure(connection) -> Structure:
 
 
 def _inspected_structure(connection) -> Structure:
+    """The structure through SQLAlchemy's inspector (PostgreSQL and the rest).
+
+    One query per kind of object for every table at once (the inspector's ``get_multi_*``),
+    not one per table: the up/down check takes a snapshot after every revision.  Where the
+    database keeps names that matter later (PostgreSQL: a downgrade drops a constraint by
+    name), constraint names are part of the structure too.  On PostgreSQL the schema's own
+    objects are compared as well, under the pseudo-table ``(schema)``: enum types and
+    sequences, which ``drop_table`` leaves behind (the classic PostgreSQL downgrade bug:
+    the next upgrade then fails with 'type ... already exists').
+    """
     inspector = sa.inspect(connection)
+    names = [name for name in inspector.get_table_names() if name != VERSION_TABLE]
+    if not names:
+        return _schema_objects(inspector, {})
+    wanted = {"filter_names": names}
+    columns = inspector.get_multi_columns(**wanted)
+    keys = inspector.get_multi_pk_constraint(**wanted)
+    foreign = inspector.get_multi_foreign_keys(**wanted)
+    indexes = inspector.get_multi_indexes(**wanted)
+    uniques = inspector.get_multi_unique_constraints(**wanted)
+    checks = inspector.get_multi_check_constraints(**wanted)
     found = {}
-    for table in inspector.get_table_names():
-        if table == VERSION_TABLE:
-            continue
+    for table in names:
+        key = (None, table)
         found[table] = {
-            "columns": {c["name"]: (str(c["type"]).upper(), bool(c["nullable"]), c.get("default")) for c in inspector.get_columns(table)},
-            "primary key": tuple(inspector.get_pk_constraint(table).get("constrained_columns") or ()),
+            "columns": {
+                c["name"]: (str(c["type"]).upper(), bool(c["nullable"]), c.get("default"),
+                            *_extras(c, "comment", "identity", "computed"))
+                for c in columns.get(key, ())
+            },
+            "primary key": tuple(keys.get(key, {}).get("constrained_columns") or ()),
             "foreign keys": frozenset(
-                (fk["referred_table"], tuple(fk["constrained_columns"]), tuple(fk["referred_columns"]),
-                 (fk.get("options") or {}).get("onupdate"), (fk.get("options") or {}).get("ondelete"))
-                for fk in inspector.get_foreign_keys(table)
+                (fk.get("name"), fk["referred_table"], tuple(fk["constrained_columns"]), tuple(fk["referred_columns"]),
+                 *sorted((fk.get("options") or {}).items()))
+                for fk in foreign.get(key, ())
             ),
             "indexes": {
-                i["name"]: (bool(i["unique"]), tuple(i["column_names"]), tuple(sorted((i.get("column_sorting") or {}).items())),
-                            tuple(i.get("expressions") or ()), str((i.get("dialect_options") or {}).get("postgresql_where")))
-                for i in inspector.get_indexes(table)
-            } | {f"unique {', '.join(u['column_names'])}": (True, tuple(u["column_names"])) for u in inspector.get_unique_constraints(table)},
-            "checks": frozenset(_normalized(c["sqltext"]) for c in inspector.get_check_constraints(table)),
+                i["name"]: (bool(i["unique"]), tuple(i.get("expressions") or i["column_names"]),
+                            tuple(sorted((name, tuple(how)) for name, how in (i.get("column_sorting") or {}).items())),
+                            *_options(i))
+                for i in indexes.get(key, ())
+                if not i.get("duplicates_constraint")  # the index behind a UNIQUE constraint: compared below
+            } | {
+                f"unique {', '.join(u['column_names'])}": (True, tuple(u["column_names"]), u.get("name"), *_options(u))
+                for u in uniques.get(key, ())
+            },
+            "checks": frozenset((c.get("name"), _normalized(c["sqltext"])) for c in checks.get(key, ())),
         }
+    return _schema_objects(inspector, found)
+
+
+def _extras(reflected: dict, *keys: str) -> tuple:
+    """What the inspector says beyond the basics, where it says anything: ('identity', '{...}')."""
+    return tuple((key, str(reflected[key])) for key in keys if reflected.get(key) is not None)
+
+
+def _options(reflected: dict) -> tuple:
+    """Dialect options (PostgreSQL: WHERE, USING, INCLUDE, NULLS NOT DISTINCT) as comparable pairs."""
+    return tuple(sorted((name, str(value)) for name, value in (reflected.get("dialect_options") or {}).items()))
+
+
+#: The pseudo-table under which the inspector path keeps a schema's own objects (PostgreSQL).
+SCHEMA_OBJECTS = "(schema)"
+
+
+def _schema_objects(inspector, found: Structure) -> Structure:
+    if inspector.dialect.name != "postgresql":
+        return found
+    types = {f"enum {e['name']}": tuple(e["labels"]) for e in inspector.get_enums() if e.get("visible", True)}
+    types |= {f"domain {d['name']}": (str(d["type"]), d.get("nullable"), d.get("default"))
+              for d in inspector.get_domains() if d.get("visible", True)}
+    sequences = {name: "exists" for name in inspector.get_sequence_names()}
+    found[SCHEMA_OBJECTS] = {"types": types, "sequences": sequences}
     return found
 
 

@@ -135,7 +135,7 @@ class Explorer(widgets.VBox):
         self.diagram_output = widgets.Output(layout=widgets.Layout(min_height="200px"))
         self.table_picker = widgets.Dropdown(options=[], description="Table")
         self.rows_caption = widgets.HTML()
-        self.rows_output = widgets.Output()
+        self.rows_output = widgets.Output(layout=widgets.Layout(max_width="100%", overflow="auto"))
         self.source = widgets.HTML(layout=widgets.Layout(max_height="420px", overflow="auto"))
 
         self.upgrade_selected_button.on_click(lambda _: self.upgrade_selected())
@@ -147,7 +147,11 @@ class Explorer(widgets.VBox):
         self.timeline.observe(lambda change: self._on_select(change["new"]), names="value")
         self.table_picker.observe(lambda change: self._on_table(change["new"]), names="value")
 
-        half = {"width": "50%", "padding": "0 8px 0 0"}
+        # Layout (tests/test_browser.py checks it in a 1280 px window, the file browser open:
+        # a notebook about 850 px wide). Two rows that wrap: the moves beside the ER diagram,
+        # then the data beside the revision's file. Each panel has a width below which it goes
+        # under its neighbour instead of shrinking, so a table keeps each value on one line (a
+        # wider one scrolls inside its own panel) and the diagram never scrolls sideways.
         moves = widgets.VBox(
             [
                 _heading("Revisions (● = where the database is)"),
@@ -159,25 +163,25 @@ class Explorer(widgets.VBox):
                 _heading("alembic_version"),
                 self.version_output,
             ],
-            layout=widgets.Layout(**half),
+            layout=widgets.Layout(flex="1 1 370px", min_width="0", padding="0 16px 0 0"),
         )
         schema = widgets.VBox(
             [_heading("The schema now (ER diagram)"), self.diagram_output],
-            layout=widgets.Layout(width="50%"),
+            layout=widgets.Layout(flex="1 1 400px", min_width="0"),
         )
         data = widgets.VBox(
             [_heading("The data"), self.table_picker, self.rows_caption, self.rows_output],
-            layout=widgets.Layout(**half),
+            layout=widgets.Layout(flex="1 1 560px", min_width="0", padding="0 16px 0 0", margin="12px 0 0 0"),
         )
         code = widgets.VBox(
             [_heading("The selected revision's file"), self.source],
-            layout=widgets.Layout(width="50%"),
+            layout=widgets.Layout(flex="1 1 360px", min_width="0", margin="12px 0 0 0"),
         )
         title = widgets.HTML(
             f"<h3 style='margin:0'>Migration explorer · workspace <code>{html.escape(ws.name)}</code></h3>"
         )
         super().__init__(
-            [title, widgets.HBox([moves, schema]), widgets.HBox([data, code])],
+            [title, _wrapping_row(moves, schema), _wrapping_row(data, code)],
             layout=widgets.Layout(border="1px solid #bbb", padding="8px"),
         )
         self.add_class("migrator-explorer")
@@ -423,6 +427,11 @@ def _button(description: str, icon: str, style: str) -> widgets.Button:
     )
 
 
+def _wrapping_row(*panels: widgets.Widget) -> widgets.HBox:
+    """Panels side by side while each fits at its flex basis; one under the other when not."""
+    return widgets.HBox(list(panels), layout=widgets.Layout(flex_flow="row wrap", width="100%"))
+
+
 def _heading(text: str) -> widgets.HTML:
     return widgets.HTML(f"<b>{html.escape(text)}</b>")
 
@@ -493,7 +502,8 @@ def _frame_output(frame: pd.DataFrame, *, empty: str) -> dict:
         plain = f"{', '.join(map(str, frame.columns))}: {empty}"
         return _output({"text/plain": plain, "text/html": f"<i>{html.escape(plain)}</i>"})
     frame = frame.convert_dtypes()  # whole numbers stay whole next to NULLs: 1969 and <NA>, not 1969.0 and NaN
-    return _output({"text/plain": frame.to_string(index=False), "text/html": frame.to_html(index=False)})
+    table = frame.to_html(index=False).replace("<table ", "<table style='white-space:nowrap' ", 1)  # a value on one line
+    return _output({"text/plain": frame.to_string(index=False), "text/html": table})
 
 
 def _markdown_output(diagram: diagrams.Diagram) -> dict:

@@ -280,9 +280,9 @@ class Workspace(Project):
         Raises BackupError when it does not: a backup you cannot trust is not a backup.
         """
         if self._on_postgres():
-            result = _pgbackup.verify(backup, self.url)
+            result = _pgbackup.verify(self._backup_file(backup), self.url)
         else:
-            result = _backup.verify(_backup_path(backup), self.database_path)
+            result = _backup.verify(self._backup_file(backup), self.database_path)
         if not result.ok:
             raise BackupError(
                 f"{result.copy} does not match {result.database}: {'; '.join(result.problems)}.",
@@ -299,8 +299,8 @@ class Workspace(Project):
         restore throws away every write since the backup: stop writes first.
         """
         if self._on_postgres():
-            return _pgbackup.restore(backup, self.url, force=force)
-        return _backup.restore(_backup_path(backup), self.database_path, force=force)
+            return _pgbackup.restore(self._backup_file(backup), self.url, force=force)
+        return _backup.restore(self._backup_file(backup), self.database_path, force=force)
 
     def fingerprint(self) -> pd.DataFrame:
         """Each table's row count and content hash: equal fingerprints, equal data."""
@@ -336,8 +336,9 @@ class Workspace(Project):
         ``source`` must be at the head and pass the four standard checks; the offline SQL
         for ``target`` is rendered for review and the linter reads the pending revisions
         against ``target``'s data; then ``target`` is backed up (verified), upgraded and
-        verified (integrity, head, models = schema, no table lost rows). Anything failing
-        after the backup restores it automatically, and the error says so.
+        verified (head, models = schema, no table lost rows; SQLite's integrity check). An upgrade
+        that fails rolls back and nothing is restored (prod is compared with the backup by content
+        hash); a failure after the commit restores the backup, and the error says so.
         ``dry_run=True`` stops after the review.
         """
         return _environments.promote(self, target, source=source, acknowledge=acknowledge, dry_run=dry_run)
@@ -358,6 +359,15 @@ class Workspace(Project):
             return self.backup()
         self.verify(backup)  # a stale or damaged backup stops the upgrade
         return backup
+
+    def _backup_file(self, backup) -> Path:
+        """A Backup's file; a path as ``ws.backups()`` lists it (``backups/...``) is found next to the
+        database (SQLite) or in the project (PostgreSQL), wherever the notebook runs."""
+        path = _backup_path(backup)
+        if path.is_absolute() or path.exists():
+            return path
+        home = self.path if self._on_postgres() else self.database_path.parent
+        return home / path if (home / path).exists() else path
 
     def _on_postgres(self) -> bool:
         return sa.make_url(self.url).get_backend_name() == "postgresql"

@@ -82,3 +82,25 @@ def test_stock_alembic_leaves_a_half_applied_revision(shop_with_data):
 
     with pytest.raises(Exception, match="already exists|duplicate column"):
         command.upgrade(config, "head")  # and running it again trips over the leftovers
+
+
+def test_a_failure_after_an_autocommit_block_says_what_before_it_was_committed(bookshop):
+    """With autocommit_block() the all-or-nothing promise cannot hold: the error must not claim it."""
+    import sqlalchemy as sa
+
+    from conftest import write_revision_body
+    from migrator import MigratorError
+
+    bookshop.upgrade()
+    rev = bookshop.revision("index then fail", autogenerate=False)
+    write_revision_body(bookshop, rev, (
+        "op.create_table('early', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "with op.get_context().autocommit_block():\n"
+        "    op.execute('SELECT 1')\n"
+        "op.execute('INSERT INTO no_such_table VALUES (1)')"
+    ), "op.drop_table('early')")
+    with pytest.raises(MigratorError) as caught:
+        bookshop.upgrade()
+    assert "before its autocommit_block() was committed" in caught.value.what
+    assert "early" in sa.inspect(bookshop.reader).get_table_names()  # and so it was
+    assert bookshop.current() == "0004"

@@ -512,3 +512,19 @@ def test_each_part_of_the_fingerprint_guards_a_restore(tmp_path, tampering, prob
     with pytest.raises(BackupError, match="not restored") as caught:
         restore(backup, database)
     assert problem in caught.value.what and dump_hash(database) == before
+
+
+def test_a_backup_named_as_backups_lists_it_restores_from_any_folder(tmp_path, monkeypatch):
+    """``ws.restore(ws.backups()["file"].iloc[0])`` is what a learner types: the listed path is
+    relative to the database's folder, not to wherever the notebook runs."""
+    from migrator import Workspace
+
+    ws = Workspace("listed", root=tmp_path, reset=True, starter="bookshop")
+    ws.upgrade()
+    ws.backup()
+    listed = ws.backups()["file"].iloc[0]
+    assert listed.startswith("backups/")
+    monkeypatch.chdir(tmp_path)  # not the database's folder
+    ws.app().add_book("After the backup", "Someone")
+    assert ws.restore(listed).ok
+    assert "After the backup" not in ws.rows("books")["title"].tolist()

@@ -1,20 +1,30 @@
-"""Notebook 08 in a real browser: JupyterLab + headless Chromium, driven by Playwright.
+"""The course in a real browser: JupyterLab + headless Chromium, driven by Playwright.
 
-Starts JupyterLab on a free loopback port (no token) over a temporary copy of the
-notebooks, opens 08_explorer.ipynb, runs every cell, and checks what a learner sees:
-no error output, the explorer's widgets drawn, the Mermaid diagrams drawn as SVG,
-progress bars that reach their total, and that clicking "Downgrade one step" (then
-"Yes, run it") changes the alembic_version panel.  Screenshots go to screenshots/
-(git-ignored): look at them.
+JupyterLab is started the way ``make lab`` starts it: the command line ``make -n lab`` prints
+(``--config=.jupyter/jupyter_server_config.py`` and ``--allow-root`` as root), run in a
+temporary copy of the repository, plus what a test needs (a free loopback port, no token, no
+browser of its own). The page opens the server's root URL, as the browser ``make lab`` opens
+does. Then, in a 1280 x 800 window (a laptop):
 
-Needs Debian's chromium (``apt-get install -y chromium``); Playwright's own browser
-download is not used.  .ci/run installs it in CI.
+- the first thing shown is the start page, not a Launcher; the file browser lists the
+  notebooks (the start page first) and reaches the repository root (alembic.ini, migrator/)
+  but not the maintainer's or the machine's files (.venv, caches, build metadata);
+- the start page's link opens notebook 08; every cell runs without error output; the
+  explorer's widgets and Mermaid diagrams render; its data table keeps each value on one
+  line and its ER panel does not scroll sideways (bounding boxes, and screenshots);
+- progress bars reach their total; the explorer's buttons move the database, ask before
+  deleting data, and show errors inside the widget.
+
+Screenshots go to screenshots/ (git-ignored): look at them.
+Needs Debian's chromium (``apt-get install -y chromium``); Playwright's own browser download
+is not used.  .ci/run installs it in CI.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -28,6 +38,7 @@ import pytest
 from playwright.sync_api import expect
 
 from migrator import PROJECT_ROOT
+from tools.committed import course_versions
 
 CHROMIUM = Path(os.environ.get("MIGRATOR_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -39,13 +50,20 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-NOTEBOOK = "08_explorer.ipynb"
+START_PAGE = "notebooks/00_start_here.ipynb"
+NOTEBOOK = "notebooks/08_explorer.ipynb"
+WINDOW = {"width": 1280, "height": 800}
+TALL_WINDOW = {"width": 1280, "height": 1700}
 SCREENSHOTS = PROJECT_ROOT / "screenshots"
 SERVER_START_SECONDS = 90
 RUN_ALL_SECONDS = 240
 STEP_MS = 60_000
+#: What the file browser must not list, made in the copy so that there is something to hide.
+CLUTTER = [".venv/bin", "migrator.egg-info", "migrator/__pycache__", "notebooks/.ipynb_checkpoints",
+           "screenshots"]
 
-#: JupyterLab user settings for the test: every cell in the DOM, no news or update checks.
+#: Test-only JupyterLab user settings: every cell in the DOM, no news or update checks.
+#: (Nothing here changes what opens first or what the file browser lists.)
 SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
@@ -58,7 +76,7 @@ SETTINGS = {
 def _require_chromium() -> None:
     if not CHROMIUM.exists():
         pytest.fail(
-            f"Chromium is not installed ({CHROMIUM} is missing), so notebook 08 cannot be "
+            f"Chromium is not installed ({CHROMIUM} is missing), so the course cannot be "
             "checked in a browser. Install Debian's package: sudo apt-get update && "
             "sudo apt-get install -y chromium (or set MIGRATOR_CHROMIUM to another "
             "Chromium binary). .ci/run does this in CI.",
@@ -72,14 +90,38 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _copy_notebooks(target: Path) -> Path:
-    root = target / "notebooks"
-    shutil.copytree(
-        PROJECT_ROOT / "notebooks",
-        root,
-        ignore=shutil.ignore_patterns("workspaces", ".ipynb_checkpoints", "__pycache__"),
-    )
-    return root
+def _copy_repository(target: Path) -> Path:
+    """The repository's tracked files, notebooks as committed (tools/committed.py), in ``target``."""
+    versions = course_versions()
+    try:
+        files = subprocess.run(["git", "-C", str(PROJECT_ROOT), "ls-files", "-z"], check=True,
+                               capture_output=True, text=True).stdout.split("\0")
+    except (OSError, subprocess.CalledProcessError):  # no git: everything but the usual clutter
+        shutil.copytree(PROJECT_ROOT, target, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "workspaces", ".ipynb_checkpoints", "__pycache__", ".postgres", "screenshots"))
+        return target
+    for name in filter(None, files):
+        source, copy = PROJECT_ROOT / name, target / name
+        if not source.exists():  # deleted on disk, not staged
+            continue
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        if source.suffix == ".ipynb":
+            copy.write_text(versions.text(source), encoding="utf-8")
+        else:
+            shutil.copy2(source, copy)
+    return target
+
+
+def lab_command_line(repository: Path) -> list[str]:
+    """The JupyterLab arguments of ``make lab``, as make prints them (the install step not run)."""
+    printed = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-o", ".venv/.installed", "lab"],
+        cwd=repository, check=True, capture_output=True, text=True,
+    ).stdout
+    [line] = [line for line in printed.splitlines() if " lab" in line and "jupyter" in line]
+    words = shlex.split(line)
+    start = next(i for i, word in enumerate(words) if Path(word).name == "jupyter" and words[i + 1] == "lab")
+    return words[start + 2:]
 
 
 def _write_settings(folder: Path) -> None:
@@ -92,8 +134,8 @@ def _write_settings(folder: Path) -> None:
 class JupyterLab:
     """A JupyterLab server in a subprocess, stopped (with its kernels) by ``stop()``."""
 
-    def __init__(self, root: Path, scratch: Path) -> None:
-        self.root, self.scratch = root, scratch
+    def __init__(self, root: Path, scratch: Path, arguments: list[str]) -> None:
+        self.root, self.scratch, self.arguments = root, scratch, arguments
         self.process: subprocess.Popen | None = None
         self.log = scratch / "jupyterlab.log"
         self.url = ""
@@ -104,6 +146,7 @@ class JupyterLab:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
         env.pop("MIGRATOR_QUIET", None)  # show the progress bars: they are part of what we check
         env.update(
+            PYTHONPATH=str(self.root),  # the kernels import the copy's kit
             JUPYTERLAB_SETTINGS_DIR=str(settings),
             JUPYTERLAB_WORKSPACES_DIR=str(self.scratch / "lab-workspaces"),
             JUPYTER_RUNTIME_DIR=str(self.scratch / "runtime"),
@@ -113,7 +156,7 @@ class JupyterLab:
         for _attempt in range(3):  # the port may be taken between probing and binding
             port = _free_port()
             command = [
-                sys.executable, "-m", "jupyterlab",
+                sys.executable, "-m", "jupyterlab", *self.arguments,  # as make lab runs it
                 "--no-browser",
                 "--ip=127.0.0.1",
                 f"--port={port}",
@@ -121,12 +164,9 @@ class JupyterLab:
                 "--ServerApp.token=",
                 "--ServerApp.password=",
                 "--ServerApp.disable_check_xsrf=True",
-                f"--ServerApp.root_dir={self.root}",
                 "--LabApp.news_url=None",
                 "--LabApp.expose_app_in_browser=True",
             ]
-            if hasattr(os, "getuid") and os.getuid() == 0:
-                command.append("--allow-root")
             with open(self.log, "ab") as log:
                 self.process = subprocess.Popen(
                     command, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -151,6 +191,10 @@ class JupyterLab:
                 time.sleep(0.5)
         return False
 
+    def contents(self, path: str = "") -> list[str]:
+        with urllib.request.urlopen(f"{self.url}/api/contents/{path}", timeout=10) as response:
+            return sorted(item["name"] for item in json.load(response)["content"])
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -166,14 +210,18 @@ class JupyterLab:
 def lab(tmp_path_factory):
     _require_chromium()
     scratch = tmp_path_factory.mktemp("browser")
-    server = JupyterLab(_copy_notebooks(scratch), scratch)
+    repository = _copy_repository(scratch / "migration-lab")
+    for name in CLUTTER:
+        (repository / name).mkdir(parents=True, exist_ok=True)
+    (repository / "bookshop.db").write_bytes(b"")
+    server = JupyterLab(repository, scratch, lab_command_line(repository))
     server.start()
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def page(lab):
+def browser_page(lab):
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -182,20 +230,99 @@ def page(lab):
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, timeout=STEP_MS
         )
         try:
-            context = browser.new_context(viewport={"width": 1500, "height": 1700})
-            page = context.new_page()
+            page = browser.new_context(viewport=WINDOW).new_page()
             page.set_default_timeout(STEP_MS)
-            page.goto(f"{lab.url}/lab/tree/{NOTEBOOK}", wait_until="domcontentloaded")
-            _run_all_cells(page)
+            page.goto(f"{lab.url}/", wait_until="domcontentloaded")  # where `make lab` points the browser
+            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget")
             yield page
         finally:
             browser.close()
 
 
+def _current_path(page) -> str:
+    return page.evaluate(
+        "() => { const w = window.jupyterapp.shell.currentWidget; return w && w.context ? w.context.path : ''; }"
+    )
+
+
+def _listing(page) -> list[str]:
+    """The names the file browser lists, read at once (it redraws its items in place)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.jp-FileBrowser .jp-DirListing-content .jp-DirListing-itemName')]
+                 .map(e => e.innerText.trim())"""
+    )
+
+
+def _listing_until(page, check, timeout: float = 20) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        names = _listing(page)
+        if check(names) or time.monotonic() > deadline:
+            return names
+        time.sleep(0.2)
+
+
+# -- how the course opens ------------------------------------------------------------------------
+
+
+def test_make_lab_runs_jupyterlab_with_the_course_config(lab):
+    assert "--config=.jupyter/jupyter_server_config.py" in lab.arguments
+    assert ("--allow-root" in lab.arguments) == (hasattr(os, "getuid") and os.getuid() == 0)
+    with urllib.request.urlopen(f"{lab.url}/", timeout=10) as response:  # follows the redirect
+        assert urllib.parse.urlparse(response.url).path == f"/lab/tree/{START_PAGE}"
+
+
+def test_the_first_thing_shown_is_the_start_page(browser_page):
+    page = browser_page
+    page.wait_for_function(f"() => window.jupyterapp.shell.currentWidget.context?.path === {START_PAGE!r}")
+    heading = page.locator(".jp-NotebookPanel:visible .jp-MarkdownOutput h1").first
+    expect(heading).to_contain_text("Start here")
+    assert page.locator(".jp-Launcher").count() == 0, "a Launcher is open"
+    main = page.evaluate("() => [...window.jupyterapp.shell.widgets('main')].map(w => w.title.label)")
+    assert main == ["00_start_here.ipynb"], main
+    box = heading.bounding_box()
+    assert box and box["y"] < WINDOW["height"] / 2, f"the title is not in view: {box}"
+    page.screenshot(path=str(SCREENSHOTS / "course_opens_on_the_start_page.png"))
+
+
+def test_the_file_browser_shows_the_course_and_reaches_the_repository(browser_page, lab):
+    page = browser_page
+    names = _listing_until(page, lambda names: "08_explorer.ipynb" in names)
+    assert names[:2] == ["workspaces", "00_start_here.ipynb"] or names[0] == "00_start_here.ipynb", names
+    notebooks = [name for name in names if name.endswith(".ipynb")]
+    assert notebooks[0] == "00_start_here.ipynb" and "08_explorer.ipynb" in notebooks, names
+    assert not {"execute.py", "sanitize.cfg", ".ipynb_checkpoints"} & set(names), names
+    page.locator(".jp-FileBrowser .jp-BreadCrumbs-home").click()  # up to the server's root
+    root = _listing_until(page, lambda names: "alembic.ini" in names and "08_explorer.ipynb" not in names)
+    for name in ("alembic.ini", "migrations", "migrator", "notebooks", "README.md"):
+        assert name in root, (name, root)
+    for name in (".venv", "migrator.egg-info", "screenshots", ".git", ".jupyter"):
+        assert name not in root, (name, root)
+    assert "checks.py" in lab.contents("migrator") and "__pycache__" not in lab.contents("migrator")
+    page.screenshot(path=str(SCREENSHOTS / "file_browser_at_the_repository_root.png"))
+    page.locator(".jp-FileBrowser .jp-DirListing-item", has_text="notebooks").first.dblclick()
+    _listing_until(page, lambda names: "00_start_here.ipynb" in names)
+
+
+# -- notebook 08, opened from the start page ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def page(browser_page):
+    """Notebook 08, opened with the start page's link, every cell run."""
+    start = browser_page
+    start.wait_for_function(f"() => window.jupyterapp.shell.currentWidget.context?.path === {START_PAGE!r}")
+    start.locator(".jp-NotebookPanel:visible .jp-MarkdownOutput a", has_text="08 · ").first.click()
+    start.wait_for_function(f"() => window.jupyterapp.shell.currentWidget.context?.path === {NOTEBOOK!r}")
+    # Still 1280 px wide (what the layout depends on), taller: screenshots show the whole explorer.
+    start.set_viewport_size(TALL_WINDOW)
+    _run_all_cells(start)
+    return start
+
+
 def _run_all_cells(page) -> None:
     """Wait for the kernel, clear the stored outputs, run every cell, wait until all have run."""
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+    page.wait_for_selector(".jp-NotebookPanel:visible .jp-Cell")
     page.wait_for_function(
         """async () => {
             const panel = window.jupyterapp.shell.currentWidget;
@@ -219,11 +346,11 @@ def _run_all_cells(page) -> None:
         timeout=RUN_ALL_SECONDS * 1000,
         polling=500,
     )
-    assert page.locator(".jp-InputPrompt", has_text="[*]").count() == 0, "cells still running"
+    assert page.locator(".jp-NotebookPanel:visible .jp-InputPrompt", has_text="[*]").count() == 0, "cells still running"
 
 
 def _explorer(page):
-    return page.locator(".migrator-explorer").first
+    return page.locator(".jp-NotebookPanel:visible .migrator-explorer").first
 
 
 def _diagram_until(explorer, check, timeout: float = 20) -> str:
@@ -254,8 +381,8 @@ def _version_text(explorer) -> str:
 
 def test_every_cell_runs_without_error_output(page):
     errors = page.locator(
-        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], '
-        ".jp-RenderedText[data-mime-type*=error]"
+        '.jp-NotebookPanel:visible .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], '
+        ".jp-NotebookPanel:visible .jp-RenderedText[data-mime-type*=error]"
     )
     texts = [errors.nth(i).inner_text()[:500] for i in range(errors.count())]
     assert texts == [], f"error output in the notebook: {texts}"
@@ -268,7 +395,8 @@ def test_every_cell_runs_without_error_output(page):
 
 def test_explorer_widgets_and_diagrams_render(page):
     page.screenshot(path=str(SCREENSHOTS / "08_explorer_notebook.png"))
-    assert page.locator(".jupyter-widgets").count() > 0
+    panel = page.locator(".jp-NotebookPanel:visible")
+    assert panel.locator(".jupyter-widgets").count() > 0
     explorer = _explorer(page)
     explorer.scroll_into_view_if_needed()
     assert explorer.is_visible()
@@ -276,18 +404,69 @@ def test_explorer_widgets_and_diagrams_render(page):
         assert explorer.get_by_role("button", name=label).is_visible(), label
     assert explorer.locator(".migrator-timeline select option").count() == 5  # base + 0001..0004
     # Mermaid: JupyterLab draws each ```mermaid fence as an SVG (an <img> of it, or inline).
-    drawn = page.locator(".jp-RenderedMermaid")
+    drawn = panel.locator(".jp-RenderedMermaid")
     drawn.first.wait_for(state="attached")
     assert drawn.count() >= 4  # the revision graph, two schemas, the explorer's diagram
-    assert page.locator(".jp-RenderedMermaid.jp-mod-warning").count() == 0, "a diagram failed to render"
+    assert panel.locator(".jp-RenderedMermaid.jp-mod-warning").count() == 0, "a diagram failed to render"
     svg = _diagram_until(explorer, lambda svg: "books" in svg and "slug" in svg)
     assert "books" in svg and "slug" in svg
     assert explorer.locator(".migrator-source .highlight").count() == 1  # pygments HTML
     explorer.screenshot(path=str(SCREENSHOTS / "08_explorer_widget.png"))
 
 
+def _wrapped_cells(table) -> list[str]:
+    """The header and data cells of a table whose text takes more than one line."""
+    return table.evaluate(
+        """t => [...t.querySelectorAll('th, td')].filter(cell => {
+                const range = document.createRange();
+                range.selectNodeContents(cell);
+                const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                return lines.size > 1;
+            }).map(cell => cell.innerText)"""
+    )
+
+
+def test_explorer_layout_at_1280_pixels(page):
+    """The data table keeps every title and header on one line, inside the explorer; the ER
+    diagram fits its panel (no sideways scrolling); nothing sticks out of the explorer."""
+    explorer = _explorer(page)
+    explorer.scroll_into_view_if_needed()
+    outer = explorer.bounding_box()
+    notebook = page.locator(".jp-NotebookPanel:visible .jp-WindowedPanel-outer, .jp-NotebookPanel:visible .jp-Notebook").first.bounding_box()
+    assert outer["x"] + outer["width"] <= notebook["x"] + notebook["width"] + 1, (outer, notebook)
+
+    table = explorer.locator(".migrator-rows table").first
+    table.wait_for(state="visible")
+    assert _wrapped_cells(table) == [], "values or headers squeezed onto several lines"
+    table_box = table.bounding_box()
+    assert table_box["x"] + table_box["width"] <= outer["x"] + outer["width"] + 1, (table_box, outer)
+    title_cells = table.locator("td:nth-child(2)")
+    widths = [title_cells.nth(i).bounding_box()["width"] for i in range(title_cells.count())]
+    assert min(widths) >= 150, f"the title column is {min(widths):.0f} px wide"
+
+    diagram = explorer.locator(".migrator-diagram")
+    scroller = diagram.evaluate(
+        """d => [d, ...d.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 1
+                 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
+                 .map(e => `${e.className}: ${e.scrollWidth} > ${e.clientWidth}`)"""
+    )
+    assert scroller == [], f"the ER panel scrolls sideways: {scroller}"
+    drawn = diagram.locator(".jp-RenderedMermaid img, .jp-RenderedMermaid svg").first
+    box, panel = drawn.bounding_box(), diagram.bounding_box()
+    assert box["x"] >= panel["x"] - 1 and box["x"] + box["width"] <= panel["x"] + panel["width"] + 1, (box, panel)
+    natural = drawn.evaluate(
+        """e => e.tagName === 'IMG'  // JupyterLab sets the <img>'s width to the drawing's own width
+               ? (parseFloat(e.getAttribute('width')) || e.naturalWidth)
+               : (e.viewBox.baseVal ? e.viewBox.baseVal.width : 0)"""
+    )
+    assert natural > 0 and box["width"] >= 0.9 * natural, (
+        f"the diagram is shrunk to fit its panel: drawn {box['width']:.0f} px wide, {natural:.0f} px at full size"
+    )
+    explorer.screenshot(path=str(SCREENSHOTS / "08_explorer_at_1280px.png"))
+
+
 def test_progress_bar_reaches_its_total(page):
-    bar = page.locator(".jp-OutputArea-output", has_text="upgrade to 0004").first
+    bar = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output", has_text="upgrade to 0004").first
     bar.wait_for(state="attached")
     bar.scroll_into_view_if_needed()
     expect(bar).to_contain_text("20004/20004")
@@ -310,7 +489,7 @@ def test_downgrade_one_step_changes_alembic_version(page):
     confirm.click()
     page.wait_for_function(
         """() => {
-            const panel = document.querySelector('.migrator-explorer .migrator-version');
+            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .migrator-explorer .migrator-version');
             return panel && panel.innerText.includes('0003');
         }"""
     )
@@ -333,14 +512,14 @@ def test_an_error_shows_inside_the_explorer(page):
     expect(explorer.locator(".migrator-source")).to_contain_text("0004_add_slug")
     explorer.get_by_role("button", name="Upgrade to selected").click()
     page.wait_for_function(
-        "() => document.querySelector('.migrator-explorer .migrator-version').innerText.includes('0004')"
+        "() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .migrator-explorer .migrator-version').innerText.includes('0004')"
     )
     explorer.get_by_role("button", name="Upgrade one step").click()  # past the head
     alert = explorer.locator(".migrator-status [role=alert]")
     alert.wait_for(state="visible")
     assert "How to fix" in alert.inner_text()
     assert "0004" in _version_text(explorer)
-    stderr = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    stderr = page.locator('.jp-NotebookPanel:visible .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
     assert stderr.count() == 0
     explorer.screenshot(path=str(SCREENSHOTS / "08_explorer_error.png"))
 
@@ -357,9 +536,9 @@ def test_downgrade_to_base_with_the_list_and_a_confirmation(page):
     assert "drops table authors" in explorer.locator(".migrator-confirm").inner_text()
     confirm.click()
     page.wait_for_function(
-        "() => document.querySelector('.migrator-explorer .migrator-version').innerText.includes('no row')"
+        "() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .migrator-explorer .migrator-version').innerText.includes('no row')"
     )
     assert "no tables yet" in _diagram_until(explorer, lambda svg: "no tables yet" in svg)
-    assert page.locator(".jp-RenderedMermaid.jp-mod-warning").count() == 0
+    assert page.locator(".jp-NotebookPanel:visible .jp-RenderedMermaid.jp-mod-warning").count() == 0
     expect(explorer).to_contain_text("No tables yet")
     explorer.screenshot(path=str(SCREENSHOTS / "08_explorer_at_base.png"))

@@ -202,3 +202,28 @@ def test_offline_sql_errors_keep_alembics_words_and_claim_no_rollback(tmp_path):
     message = str(caught.value)
     assert "rolled back" not in message and "0003" not in caught.value.fix  # no course file, no false comfort
     assert "0006f0063170_add_member_status.py, line" in caught.value.what and 'the table "members"' in caught.value.what
+
+
+def test_our_env_py_migrates_what_pytest_alembic_hands_it_not_the_url(tmp_path, monkeypatch):
+    """pytest-alembic's test_downgrade_leaves_no_trace hands env.py a live connection dressed as an
+    engine (its WrappingConnection). env.py took only a real Engine, fell back to the URL, and
+    migrated another database while the test compared one nothing had touched."""
+    import sqlalchemy as sa
+    from pytest_alembic.tests.experimental.downgrade_leaves_no_trace import WrappingConnection
+
+    from migrator import PROJECT_ROOT
+    from migrator.database import create_engine
+
+    elsewhere = tmp_path / "the_url_database.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{elsewhere}")
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    engine = create_engine(f"sqlite:///{tmp_path / 'handed.db'}")
+    try:
+        with engine.connect() as connection:
+            config.attributes["connection"] = WrappingConnection(connection)
+            command.upgrade(config, "head")
+            assert "books" in sa.inspect(connection).get_table_names()
+    finally:
+        engine.dispose()
+    assert not elsewhere.exists()

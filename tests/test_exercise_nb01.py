@@ -56,3 +56,60 @@ def test_broken_models_file_is_a_not_yet(tmp_path):
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
     assert "models.py" in feedback.message
+
+
+def publisher_model(table: str = "publishers", name_type: str = "String(100)") -> str:
+    return PUBLISHER.replace('"publishers"', f'"{table}"').replace("String(100)", name_type)
+
+
+def test_publisher_singular_is_a_near_miss_at_every_step(tmp_path):
+    ws = EXERCISE.start(tmp_path)
+    ws.write_models(MODELS + publisher_model("publisher"))
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "Close" in feedback.message and "'publisher'" in feedback.message
+    ws.revision("create publisher")
+    assert "written but not applied" in EXERCISE.check(tmp_path).message
+    ws.upgrade()
+    assert "already applied" in EXERCISE.check(tmp_path).message
+
+
+def test_recovering_with_a_second_revision_passes_and_is_noted(tmp_path):
+    ws = EXERCISE.start(tmp_path)
+    ws.write_models(MODELS + publisher_model("publisher"))
+    ws.revision("create publisher")
+    ws.upgrade()
+    ws.write_models(MODELS + PUBLISHER)  # the fix, saved, but no revision yet
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "still has publisher" in feedback.message
+    ws.revision("publishers, not publisher")
+    ws.upgrade()
+    feedback = EXERCISE.check(tmp_path)
+    assert feedback, feedback.message
+    assert "2 revisions" in feedback.message
+
+
+def test_recovering_by_downgrade_delete_and_regenerate_passes(tmp_path):
+    ws = EXERCISE.start(tmp_path)
+    ws.write_models(MODELS + publisher_model("publisher"))
+    ws.revision("create publisher")
+    ws.upgrade()
+    ws.downgrade("-1")
+    next((ws.path / "migrations" / "versions").glob("0002_*.py")).unlink()
+    ws.write_models(MODELS + PUBLISHER)
+    ws.revision("create publishers")
+    ws.upgrade()
+    feedback = EXERCISE.check(tmp_path)
+    assert feedback, feedback.message
+    assert "revisions to get there" not in feedback.message
+
+
+def test_a_name_without_its_length_is_a_near_miss(tmp_path):
+    ws = EXERCISE.start(tmp_path)
+    ws.write_models(MODELS + publisher_model(name_type="String"))
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "String(100)" in feedback.message
+    ws.revision("create publishers")
+    ws.upgrade()
+    ws.write_models(MODELS + PUBLISHER)  # fixed in the model after the upgrade: autogenerate cannot see it
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "autogenerate cannot see it" in feedback.message

@@ -43,3 +43,47 @@ def test_not_null_pages_is_refused(tmp_path):
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
     assert "NULL" in feedback.message
+
+
+def test_a_column_named_almost_pages_is_a_near_miss(tmp_path):
+    ws = EXERCISE.start(tmp_path)
+    ws.edit_models(YEAR_LINE, YEAR_LINE + "    page_count: Mapped[int | None]\n")
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "Close" in feedback.message and "'page_count'" in feedback.message
+    ws.revision("add page_count to books")
+    ws.upgrade()
+    assert "already in the database" in EXERCISE.check(tmp_path).message
+
+
+def test_recovering_from_the_wrong_name_with_a_second_revision_passes(tmp_path):
+    ws = EXERCISE.start(tmp_path)
+    ws.edit_models(YEAR_LINE, YEAR_LINE + "    page: Mapped[int | None]\n")
+    ws.revision("add page to books")
+    ws.upgrade()
+    ws.edit_models("    page: Mapped[int | None]\n", PAGES_LINE)  # renamed, no revision yet
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "still has the column page" in feedback.message
+    ws.revision("pages, not page")
+    ws.upgrade()
+    ws.app().add_book("Kindred", "Octavia E. Butler", pages=264)
+    feedback = EXERCISE.check(tmp_path)
+    assert feedback, feedback.message
+    assert EXERCISE.workspace(tmp_path).rows("books")["title"].tolist()[:2] == [t for t, _, _ in BOOKS]
+
+
+def test_a_leftover_column_in_the_database_is_named(tmp_path):
+    ws = EXERCISE.start(tmp_path)
+    ws.edit_models(YEAR_LINE, YEAR_LINE + PAGES_LINE + "    page: Mapped[int | None]\n")
+    ws.revision("add pages and page")
+    ws.upgrade()
+    ws.edit_models("    page: Mapped[int | None]\n", "")
+    ws.app().add_book("Kindred", "Octavia E. Butler", pages=264)
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "still has the column page" in feedback.message
+
+
+def test_pages_as_text_is_refused(tmp_path):
+    ws = EXERCISE.start(tmp_path)
+    ws.edit_models(YEAR_LINE, YEAR_LINE + "    pages: Mapped[str | None]\n")
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "whole number" in feedback.message

@@ -82,3 +82,45 @@ def test_a_correct_hand_fix_passes(tmp_path, ws):
     ws.upgrade()
     feedback = EXERCISE.check(tmp_path)
     assert feedback, feedback.message
+
+
+def test_an_operation_left_outside_the_batch_block_is_named_with_its_line(tmp_path, ws):
+    up = """\
+    with op.batch_alter_table('books') as batch_op:
+        batch_op.create_unique_constraint('uq_books_slug', ['slug'])
+    op.alter_column('books', 'title', existing_type=sa.String(200), type_=sa.String(300),
+                    existing_nullable=False)
+"""
+    rewrite_revision(ws, up, BATCH_DOWN)
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "op.alter_column outside a batch block (line 2" in feedback.message
+
+
+def test_a_table_name_passed_to_batch_op_is_a_near_miss(tmp_path, ws):
+    rewrite_revision(ws, BATCH_UP.replace("('uq_books_slug', ['slug'])", "('uq_books_slug', 'books', ['slug'])"), BATCH_DOWN)
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "passes 'books' to batch_op.create_unique_constraint" in feedback.message
+
+
+def test_a_fixed_upgrade_with_a_plain_downgrade_is_flagged_before_upgrading(tmp_path, ws):
+    rewrite_revision(ws, BATCH_UP, "    op.drop_constraint('uq_books_slug', 'books', type_='unique')\n")
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "run ws_ex.upgrade()" in feedback.message and "Fix downgrade() too" in feedback.message
+
+
+def test_a_differently_named_constraint_is_a_near_miss_and_redoing_it_passes(tmp_path, ws):
+    rewrite_revision(ws, BATCH_UP.replace("uq_books_slug", "uq_slug"), BATCH_DOWN.replace("uq_books_slug", "uq_slug"))
+    ws.upgrade()
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "Close" in feedback.message and "'uq_slug'" in feedback.message
+    assert "ws_ex.downgrade('0004')" in feedback.message
+    ws.downgrade("0004")
+    rewrite_revision(ws, BATCH_UP, BATCH_DOWN)
+    ws.upgrade()
+    assert EXERCISE.check(tmp_path)
+
+
+def test_a_syntax_error_is_reported_with_its_line(tmp_path, ws):
+    rewrite_revision(ws, BATCH_UP + "  oops = (\n", BATCH_DOWN)
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "does not parse: line" in feedback.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import rewrite_revision
+from migrator.errors import DestructiveChangeError
 from migrator.exercises import get
 
 EXERCISE = get("nb04")
@@ -23,6 +24,8 @@ def test_prepared_state_is_not_solved_and_the_solution_solves_it(tmp_path, ws):
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
     assert "still at 0004" in feedback.message and "drops published_year" in feedback.message
+    assert "refuses it" in feedback.message
+    assert "alter_column" not in feedback.message and "alter_column" not in EXERCISE.hint().text
     solved = EXERCISE.solve(tmp_path)
     assert solved, solved.message
     assert "all 5 years are still there" in solved.message
@@ -48,6 +51,13 @@ def test_upgrading_blindly_loses_the_years_and_the_check_says_so(tmp_path, ws):
     assert "holds no years" in feedback.message and "exercise.start()" in feedback.message
 
 
+def test_a_rename_outside_batch_mode_passes_too(tmp_path, ws):
+    rewrite_revision(ws, RENAME_UP, RENAME_DOWN)  # SQLite's own RENAME COLUMN, in place
+    ws.upgrade()
+    feedback = EXERCISE.check(tmp_path)
+    assert feedback, feedback.message
+
+
 def test_a_broken_downgrade_is_reported(tmp_path, ws):
     rewrite_revision(ws, RENAME_UP, "    op.drop_column('books', 'publication_year')\n")
     ws.upgrade()
@@ -57,7 +67,7 @@ def test_a_broken_downgrade_is_reported(tmp_path, ws):
     assert ws.current() == "0005"  # the check downgraded a copy, not the learner's database
 
 
-def test_a_batch_mode_rename_passes_too(tmp_path, ws):
+def test_a_batch_mode_rename_passes(tmp_path, ws):
     up = (
         "    with op.batch_alter_table('books') as batch_op:\n"
         "        batch_op.alter_column('published_year', new_column_name='publication_year')\n"
@@ -77,3 +87,56 @@ def test_a_fix_that_changes_values_is_reported(tmp_path, ws):
     ws.upgrade()
     feedback = EXERCISE.check(tmp_path)
     assert not feedback and "some years changed" in feedback.message and "2: 2000" in feedback.message
+
+
+def test_the_kit_refuses_the_unfixed_revision_and_nothing_runs(ws):
+    with pytest.raises(DestructiveChangeError) as refused:
+        ws.upgrade()
+    assert refused.value.findings.frame()["code"].tolist() == ["probable-rename"]
+    assert ws.current() == "0004" and ws.rows("books")["published_year"].notna().all()
+
+
+def test_a_wrong_new_name_is_recognized_and_the_way_back_works(tmp_path, ws):
+    typo = "publication_yr"
+    rewrite_revision(ws, RENAME_UP.replace("'publication_year'", f"'{typo}'"),
+                     RENAME_DOWN.replace("'publication_year'", f"'{typo}'"))
+    ws.upgrade()
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback
+    assert f"in books.{typo}" in feedback.message and "did you mean publication_year?" in feedback.message
+    assert "Run ws_ex.downgrade() (it renames the column back)" in feedback.message
+    ws.downgrade()  # as the message says: the file's downgrade renames it back ...
+    rewrite_revision(ws, RENAME_UP, RENAME_DOWN)  # ... then fix the name and upgrade again
+    ws.upgrade()
+    assert EXERCISE.check(tmp_path)
+
+
+def test_a_rename_kept_next_to_the_add_is_recognized(tmp_path, ws):
+    rewrite_revision(
+        ws,
+        "    op.add_column('books', sa.Column('publication_year', sa.Integer(), nullable=True))\n" + RENAME_UP,
+        RENAME_DOWN,
+    )
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback
+    assert "duplicate column name" in feedback.message and "keep only the rename" in feedback.message
+    assert ws.current() == "0004"  # the check tried it on a copy
+
+
+def test_a_fixed_file_not_yet_applied(tmp_path, ws):
+    rewrite_revision(ws, RENAME_UP, RENAME_DOWN)
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "apply it with ws_ex.upgrade()" in feedback.message
+
+
+def test_a_downgrade_left_as_drop_and_add_is_recognized(tmp_path, ws):
+    down = (
+        "    op.add_column('books', sa.Column('published_year', sa.Integer(), nullable=True))\n"
+        "    op.drop_column('books', 'publication_year')\n"
+    )
+    rewrite_revision(ws, RENAME_UP, down)
+    ws.upgrade()
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback
+    assert "downgrade() still drops publication_year" in feedback.message
+    assert ws.current() == "0005" and ws.rows("books")["publication_year"].notna().all()

@@ -1,4 +1,4 @@
-"""Exercise nb05: two heads after pulling a teammate's branch; the learner merges and upgrades."""
+"""Exercise nb05: two heads after pulling main; the learner rebases their own revision, safely."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import pytest
 
 from migrator.errors import MultipleHeadsError
 from migrator.exercises import get
+from migrator.exercises.nb05 import FILE_MINE
 
 EXERCISE = get("nb05")
+THEIRS_FILE = "migrations/versions/0006_add_birth_year_to_authors.py"
 
 
 @pytest.fixture
@@ -15,39 +17,95 @@ def ws(tmp_path):
     return EXERCISE.start(tmp_path)
 
 
+def reparent(ws, file, old, new):
+    path = ws.path / file
+    source = path.read_text()
+    line = "down_revision: Union[str, Sequence[str], None] = "
+    assert f"{line}'{old}'" in source
+    path.write_text(source.replace(f"{line}'{old}'", f"{line}'{new}'").replace(f"Revises: {old}", f"Revises: {new}"))
+
+
 def test_starts_unsolved_and_the_solution_solves_it(ws, tmp_path):
-    assert not EXERCISE.check(tmp_path)
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "still 2 heads" in feedback.message
+    assert "downgrade" not in feedback.message  # the first message poses the question, no recipe
     feedback = EXERCISE.solve(tmp_path)
     assert feedback, feedback.message
-    assert ws.heads() == ["0007"]
-    assert ws.current() == "0007"
+    assert "prod's next upgrade runs only your 0005" in feedback.message
+    assert ws.heads() == ["0005"] and ws.current() == "0005"
+    assert ws.environment("prod").current() == "0006"  # prod itself untouched
 
 
-def test_prepared_state_has_two_heads_and_upgrade_fails(ws):
+def test_prepared_state_two_heads_dev_at_mine_prod_at_theirs(ws):
     assert ws.heads() == ["0005", "0006"]
     assert ws.current() == "0005"
+    prod = ws.environment("prod")
+    assert prod.current() == "0006"
+    assert "pages" not in prod.columns("books")["column"].tolist()
+    assert len(prod.rows("authors")) == 2
     with pytest.raises(MultipleHeadsError):
         ws.upgrade()
 
 
-def test_merge_without_upgrade_is_not_enough(ws, tmp_path):
+def test_a_merge_is_recognized_as_a_near_miss(ws, tmp_path):
     ws.merge("merge")
+    ws.upgrade()
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert "the database is at 0005" in feedback.message
+    assert "merge revision" in feedback.message and "rebase" in feedback.message
+    assert "exercise.start()" in feedback.message
 
 
-def test_upgrading_both_heads_without_merging_is_not_enough(ws, tmp_path):
-    ws.upgrade("heads")
-    assert ws.current() == ("0005", "0006")
+def test_reparenting_the_deployed_revision_shows_what_prod_would_miss(ws, tmp_path):
+    reparent(ws, THEIRS_FILE, "0004", "0005")
+    assert ws.heads() == ["0006"]
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert "still 2 heads" in feedback.message
+    assert "0006 has already run on prod" in feedback.message
+    assert "ran nothing" in feedback.message and "still has no books.pages" in feedback.message
+    assert ws.environment("prod").current() == "0006"  # the check used a copy
+
+
+def test_reparenting_without_moving_the_database_first_is_caught_and_the_repair_works(ws, tmp_path):
+    reparent(ws, FILE_MINE, "0004", "0006")
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback
+    assert "Alembic counts 0006 as applied here, yet it never ran" in feedback.message
+    # the repair the message gives
+    ws.downgrade("0006")
+    ws.stamp("0004")
+    ws.upgrade()
+    feedback = EXERCISE.check(tmp_path)
+    assert feedback, feedback.message
+
+
+def test_reparented_but_not_yet_upgraded(ws, tmp_path):
+    ws.downgrade("0004")
+    reparent(ws, FILE_MINE, "0004", "0006")
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "bring it to the head with ws_ex.upgrade()" in feedback.message
+    ws.upgrade()
+    assert EXERCISE.check(tmp_path)
+
+
+def test_a_forgotten_docstring_line_passes_with_a_note(ws, tmp_path):
+    ws.downgrade("0004")
+    path = ws.path / FILE_MINE
+    line = "down_revision: Union[str, Sequence[str], None] = "
+    path.write_text(path.read_text().replace(f"{line}'0004'", f"{line}'0006'"))
+    ws.upgrade()
+    feedback = EXERCISE.check(tmp_path)
+    assert feedback and "Revises: 0006" in feedback.message
 
 
 def test_deleting_the_teammates_revision_is_refused(ws, tmp_path):
-    (ws.path / "migrations" / "versions" / "0006_add_birth_year_to_authors.py").unlink()
-    assert ws.heads() == ["0005"]
+    (ws.path / THEIRS_FILE).unlink()
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
     assert "0006" in feedback.message and "gone" in feedback.message
+
+
+def test_moving_prod_is_refused(ws, tmp_path):
+    ws.environment("prod").downgrade("0004")
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "Leave prod alone" in feedback.message

@@ -58,3 +58,56 @@ def test_a_syntax_error_in_the_revision_is_reported_with_its_line(ws, tmp_path):
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
     assert "not valid Python" in feedback.message and "line 33" in feedback.message
+
+
+def _rewrite_downgrade(ws, old, new):
+    path = ws.path / FILE
+    source = path.read_text()
+    up, _, down = source.partition("def downgrade()")
+    assert old in down
+    path.write_text(up + "def downgrade()" + down.replace(old, new))
+
+
+@pytest.mark.parametrize("drop", [
+    "        batch_op.drop_index('ix_isbn')\n",                        # batch mode: ValueError
+    "        batch_op.drop_index(batch_op.f('ix_isbn'))\n",
+])
+def test_an_index_dropped_by_a_wrong_name_is_recognized(ws, tmp_path, drop):
+    _rewrite_downgrade(ws, "        batch_op.drop_column('isbn')", drop + "        batch_op.drop_column('isbn')")
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback
+    assert "called 'ix_isbn'" in feedback.message and "did you mean ix_books_isbn?" in feedback.message
+
+
+def test_an_index_dropped_outside_the_batch_block_by_a_wrong_name_is_recognized(ws, tmp_path):
+    _rewrite_downgrade(ws, "    with op.batch_alter_table", "    op.drop_index('isbn_idx', table_name='books')\n    with op.batch_alter_table")
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "called 'isbn_idx'" in feedback.message and "did you mean ix_books_isbn?" in feedback.message
+
+
+def test_dropping_the_index_instead_of_the_column_is_recognized(ws, tmp_path):
+    _rewrite_downgrade(ws, "        batch_op.drop_column('isbn')", "        batch_op.drop_index(batch_op.f('ix_books_isbn'))")
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback
+    assert "drops the index but no longer the column" in feedback.message
+
+
+def test_changing_upgrade_is_not_a_fix(ws, tmp_path):
+    path = ws.path / FILE
+    path.write_text(path.read_text().replace(
+        "        batch_op.create_index(batch_op.f('ix_books_isbn'), ['isbn'], unique=True)\n", ""))
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback
+    assert "upgrade() has changed" in feedback.message and "exercise.start()" in feedback.message
+
+
+def test_the_index_dropped_outside_the_batch_block_passes_too(ws, tmp_path):
+    _rewrite_downgrade(ws, "    with op.batch_alter_table", "    op.drop_index('ix_books_isbn', table_name='books')\n    with op.batch_alter_table")
+    feedback = EXERCISE.check(tmp_path)
+    assert feedback, feedback.message
+
+
+def test_the_first_message_does_not_give_the_fix_away(ws, tmp_path):
+    feedback = EXERCISE.check(tmp_path)
+    assert "drop_index" not in feedback.message and "ix_books_isbn" not in feedback.message
+    assert "drop_index" not in EXERCISE.hint().text

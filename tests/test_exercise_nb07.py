@@ -1,50 +1,128 @@
-"""Exercise nb07: promote dev's revision to prod, backup first, data intact."""
+"""Exercise nb07: a revision damaged prod's data after its backup; the learner rolls forward."""
 
 from __future__ import annotations
 
+import pytest
+
 from migrator.exercises import get
-from migrator.exercises.nb07 import PROD_BOOKS
+from migrator.exercises.nb07 import CUT, NEW_BOOKS, PROD_BOOKS
 
 EXERCISE = get("nb07")
+REPAIR = "UPDATE books SET slug = lower(replace(trim(title), ' ', '-'))"
 
 
-def test_prepared_state_fails_and_solution_passes(tmp_path):
-    ws = EXERCISE.start(tmp_path)
+@pytest.fixture
+def ws(tmp_path):
+    return EXERCISE.start(tmp_path)
+
+
+def write_repair(ws, sql=REPAIR):
+    rev = ws.revision("repair slugs", autogenerate=False)
+    path = ws.path / rev.file
+    path.write_text(path.read_text().replace(
+        '"""Upgrade schema."""\n    pass', f'"""Upgrade schema."""\n    op.execute("{sql}")', 1))
+    return rev
+
+
+def test_prepared_state_fails_and_solution_passes(ws, tmp_path):
     prod = ws.environment("prod")
-    assert (ws.current(), prod.current()) == ("0005", "0004")
-    assert prod.rows("books")["title"].tolist() == [title for title, _, _ in PROD_BOOKS]
+    assert (ws.current(), prod.current()) == ("0005", "0005")
+    books = prod.rows("books")
+    assert books["title"].tolist() == [t for t, _, _ in PROD_BOOKS + NEW_BOOKS]
+    assert books["slug"].tolist()[:2] == ["the-dispos", "the-left-h"]          # cut by 0005
+    assert books["slug"].tolist()[-1] == "the-obelisk-gate"                     # added after it
+    assert prod.backups()["revision"].tolist() == ["0004"]
     feedback = EXERCISE.check(tmp_path)
-    assert not feedback and "prod is at 0004, not at the head (0005)" in feedback.message
-    assert EXERCISE.solve(tmp_path)
-    assert prod.current() == "0005" and prod.backups()["revision"].tolist() == ["0004"]
+    assert not feedback and "still cut ('the-dispos' for 'The Dispossessed')" in feedback.message
+    assert "revision" not in feedback.message.split("backups()")[0]  # poses the question, no recipe
+    solved = EXERCISE.solve(tmp_path)
+    assert solved, solved.message
+    assert "all 7 books" in solved.message
+    assert prod.current() == "0006" and prod.backups()["revision"].tolist() == ["0004", "0005"]
 
 
-def test_upgrading_prod_without_a_backup_is_not_enough(tmp_path):
-    ws = EXERCISE.start(tmp_path)
+def test_restoring_the_backup_loses_the_new_books_and_says_why(ws, tmp_path):
     prod = ws.environment("prod")
-    prod.upgrade()
+    prod.restore(prod.database_path.parent / prod.backups()["file"].iloc[0])
+    assert prod.current() == "0004" and len(prod.rows("books")) == len(PROD_BOOKS)
     feedback = EXERCISE.check(tmp_path)
-    assert not feedback and "no backup of prod taken at 0004" in feedback.message
-    prod.backup()  # a backup after the upgrade is at 0005: it cannot undo anything
+    assert not feedback
+    assert "lost 2 book(s): Parable of the Sower, The Obelisk Gate" in feedback.message
+    assert "a restore throws away every write made since its backup" in feedback.message
+    # promoting afterwards runs 0005 again: still two books short
+    write_repair(ws)
+    ws.upgrade()
+    ws.promote("prod")
     assert not EXERCISE.check(tmp_path)
 
 
-def test_backup_then_upgrade_by_hand_passes(tmp_path):
-    ws = EXERCISE.start(tmp_path)
-    prod = ws.environment("prod")
-    prod.backup()
+def test_editing_the_revision_that_already_ran_changes_nothing_on_prod(ws, tmp_path):
+    path = next((ws.path / "migrations" / "versions").glob("0005_*.py"))
+    path.write_text(path.read_text().replace(CUT, "SELECT 1"))
+    ws.promote("prod")  # prod is at the head already: nothing to promote
     feedback = EXERCISE.check(tmp_path)
-    assert not feedback and "There is already a backup" in feedback.message
-    prod.upgrade()
-    assert EXERCISE.check(tmp_path)
+    assert not feedback
+    assert "0005 has already run on prod" in feedback.message and "never runs a revision twice" in feedback.message
 
 
-def test_lost_rows_are_reported(tmp_path):
-    ws = EXERCISE.start(tmp_path)
+def test_downgrading_prod_does_not_bring_the_slugs_back(ws, tmp_path):
+    ws.environment("prod").downgrade("0004")
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "prod is at 0004 again, and its slugs are still cut" in feedback.message
+
+
+def test_fixing_prod_by_hand_is_not_a_repair(ws, tmp_path):
     prod = ws.environment("prod")
     prod.backup()
-    prod.upgrade()
     with prod.engine.begin() as connection:
-        connection.exec_driver_sql("DELETE FROM books WHERE title = 'Kindred'")
+        connection.exec_driver_sql(REPAIR)
     feedback = EXERCISE.check(tmp_path)
-    assert not feedback and "rows were lost" in feedback.message
+    assert not feedback and "no revision made them so" in feedback.message
+
+
+def test_a_repair_written_but_not_promoted(ws, tmp_path):
+    write_repair(ws)
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "Try it on dev first: ws_ex.upgrade()" in feedback.message
+    ws.upgrade()
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "ws_ex.promote('prod')" in feedback.message and "Try it on dev" not in feedback.message
+
+
+def test_a_repair_with_the_wrong_rule_is_reported(ws, tmp_path):
+    write_repair(ws, "UPDATE books SET slug = lower(title)")
+    ws.upgrade()
+    ws.promote("prod")
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "still not what the app's rule makes" in feedback.message
+    assert "'the-dispossessed'" in feedback.message
+
+
+def test_upgrading_prod_by_hand_without_a_backup_is_not_enough(ws, tmp_path):
+    write_repair(ws)
+    ws.upgrade()
+    prod = ws.environment("prod")
+    prod.upgrade()
+    feedback = EXERCISE.check(tmp_path)
+    assert not feedback and "no backup of it taken before the repair ran (at 0005)" in feedback.message
+    prod.backup()  # taken after the repair: at 0006, still not a backup from before it
+    assert not EXERCISE.check(tmp_path)
+
+
+def test_backup_then_upgrade_by_hand_passes(ws, tmp_path):
+    write_repair(ws)
+    ws.upgrade()
+    prod = ws.environment("prod")
+    prod.backup()
+    prod.upgrade()
+    feedback = EXERCISE.check(tmp_path)
+    assert feedback, feedback.message
+
+
+def test_a_prod_downgraded_first_then_promoted_passes_with_its_fresh_backup(ws, tmp_path):
+    ws.environment("prod").downgrade("0004")  # slugs stay cut: 0005's downgrade cannot help
+    write_repair(ws)
+    ws.upgrade()
+    ws.promote("prod")  # backup at 0004 (taken now), then 0005 and 0006
+    feedback = EXERCISE.check(tmp_path)
+    assert feedback, feedback.message

@@ -130,8 +130,7 @@ def test_the_bookshop_chain_runs_on_postgresql(tmp_path, postgres_url):
     diagram = str(pg.er_diagram())
     assert "authors ||--o{ books" in diagram and "varchar slug" in diagram
 
-    # run_checks() works on a scratch SQLite file by design (it calls with_database(<tmp>/scratch.db)),
-    # so this says the chain is sound, not that PostgreSQL ran the checks.
+    # run_checks() runs on scratch databases of the same server (made and dropped by the checks).
     checks = pg.run_checks()
     assert checks["passed"].all(), checks.to_string()
     assert pg.current() == "0004"  # and the PostgreSQL database was not touched

@@ -189,3 +189,28 @@ def test_failed_edit_models_leaves_the_file_alone(ws):
     with pytest.raises(WorkspaceError, match="0 times"):
         ws.edit_models("class Nope", "class Yes")
     assert ws.read_models() == before
+
+
+def test_a_move_in_another_thread_does_not_swallow_this_threads_output(bookshop, capsys):
+    """The kit hushes Alembic's own printing while it runs a move, in its own thread only:
+    a notebook cell that prints while a move runs in the background keeps its output."""
+    import threading
+    import time as _time
+
+    from conftest import write_revision_body
+
+    rev = bookshop.revision("slow", autogenerate=False)
+    write_revision_body(bookshop, rev, "import time\ntime.sleep(0.8)")
+    started = threading.Event()
+    worker = threading.Thread(target=lambda: (started.set(), bookshop.upgrade()))
+    worker.start()
+    started.wait()
+    printed = 0
+    while worker.is_alive():  # before, during and after the move's transaction
+        print(f"line {printed}")
+        printed += 1
+        _time.sleep(0.05)
+    worker.join()
+    assert bookshop.current() == rev.id and printed > 10
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if line.startswith("line ")] == [f"line {i}" for i in range(printed)]

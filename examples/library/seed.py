@@ -176,6 +176,17 @@ def seed(url: str) -> dict[str, int]:
             for name, table_rows in rows().items():
                 connection.execute(metadata.tables[name].insert(), table_rows)
                 counts[name] = len(table_rows)
+            if connection.dialect.name == "postgresql":
+                # The rows above bring their own ids, so PostgreSQL's sequences did not move:
+                # without this the app's next insert would be given id 1 again, and fail.
+                # (SQLite takes the next rowid from the table itself.)
+                for name in counts:
+                    table = metadata.tables[name]
+                    if "id" in table.c and table.c.id.primary_key:
+                        connection.execute(sa.select(sa.func.setval(
+                            sa.func.pg_get_serial_sequence(name, "id"),
+                            sa.select(sa.func.max(table.c.id)).scalar_subquery(),
+                        )))
     finally:
         engine.dispose()
     return counts

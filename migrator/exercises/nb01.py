@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+
+import sqlalchemy as sa
+
 from ..scaffold import starter_models
 from ..workspace import Workspace
 from . import Exercise, assert_models_match, assert_new_head_applied
@@ -65,10 +69,17 @@ def prepare(ws: Workspace) -> None:
 
 def check(ws: Workspace) -> str:
     """publishers(id, name) exists in the database, at head, with no pending difference."""
-    assert "publishers" in ws.metadata().tables, (
-        "models.py defines no table called 'publishers' yet. Add a Publisher class with "
-        "`__tablename__ = \"publishers\"`, an id primary key and a name, then save the file "
-        "(run the %%writefile cell)."
+    model_tables = ws.metadata().tables
+    if "publishers" not in model_tables:
+        raise AssertionError(_no_publishers(ws, sorted(set(model_tables) - BEFORE)))
+    name = model_tables["publishers"].columns.get("name")
+    assert name is not None, (
+        "The publishers table in models.py has no name column yet. Add "
+        "`name: Mapped[str] = mapped_column(String(100))` to Publisher and save the file."
+    )
+    assert isinstance(name.type, sa.String) and name.type.length == 100, (
+        f"publishers.name is {name.type!r} in models.py; the task asks for String(100), like "
+        "authors.name: `name: Mapped[str] = mapped_column(String(100))`. Fix it and save."
     )
     head = assert_new_head_applied(
         ws,
@@ -77,24 +88,78 @@ def check(ws: Workspace) -> str:
         "autogenerate a new one with ws_ex.revision(\"create publishers\")."
     )
     tables = ws.tables()["table"].tolist()
+    leftover = sorted(set(tables) - set(model_tables) - {"alembic_version"})
+    assert not leftover, (
+        f"The database still has {', '.join(leftover)}, from an earlier try, and models.py no longer "
+        "has it. Autogenerate one more revision (read it: it drops that table"
+        + ("" if "publishers" in tables else " and creates publishers")
+        + ") and upgrade; or go back with ws_ex.downgrade('-1') to before the revision that made "
+        "it, delete that file in migrations/versions/, and autogenerate again."
+    )
     assert "publishers" in tables, (
         f"The database is at the head ({head}) but has no publishers table. Read the revision "
         "(ws_ex.versions() lists the files): was it generated before models.py was saved?"
     )
-    columns = ws.columns("publishers")["column"].tolist()
-    missing = [c for c in ("id", "name") if c not in columns]
+    columns = ws.columns("publishers").set_index("column")
+    missing = [c for c in ("id", "name") if c not in columns.index]
     assert not missing, (
-        f"The publishers table has the columns {columns}, but not {missing}. Add them to the "
-        "model, save, autogenerate another revision and upgrade."
+        f"The publishers table has the columns {columns.index.tolist()}, but not {missing}. Add "
+        "them to the model, save, autogenerate another revision and upgrade."
+    )
+    assert columns.loc["name", "type"] == "VARCHAR(100)", (
+        f"models.py says String(100), but publishers.name is {columns.loc['name', 'type']} in the "
+        "database: the revision was written before that fix, and autogenerate cannot see it (it "
+        "compares a type's length only when both sides have one). Take the revision back: "
+        "ws_ex.downgrade('-1'), delete its file in migrations/versions/, autogenerate again and upgrade."
     )
     assert_models_match(
         ws, "The models and the database still differ (ws_ex.check() lists: ",
         "). Autogenerate a revision for that and upgrade.",
     )
+    later = [r for r in ws.versions()["revision"].tolist() if r != "0001"]
     return (
-        f"publishers ({', '.join(columns)}) exists in the database, alembic_version is at "
-        f"{head}, and ws_ex.check() finds no difference between models and database."
+        f"publishers (id, name) exists in the database, alembic_version is at {head}, and "
+        "ws_ex.check() finds no difference between models and database."
+        + (
+            f" Your history took {len(later)} revisions to get there ({', '.join(later)}): fine "
+            "on your own machine. Before sharing them, a team would fold them into one (downgrade, "
+            "delete the files, autogenerate once)."
+            if len(later) > 1 else ""
+        )
     )
+
+
+#: The tables the exercise starts with.
+BEFORE = {"authors", "books"}
+
+
+def _no_publishers(ws: Workspace, new: list[str]) -> str:
+    """Why there is no publishers table in models.py: nothing new yet, or a near miss (``publisher``)."""
+    if not new:
+        return (
+            "models.py defines no table called 'publishers' yet. Add a Publisher class with "
+            "`__tablename__ = \"publishers\"`, an id primary key and a name, then save the file "
+            "(run the %%writefile cell)."
+        )
+    close = difflib.get_close_matches("publishers", new, n=1, cutoff=0.5)
+    name = close[0] if close else new[0]
+    message = (
+        f"Close: models.py defines a table called {name!r}, but the task asks for 'publishers' "
+        "(plural, like authors and books). Change `__tablename__` to \"publishers\" and save."
+    )
+    if ws.current() != "0001":
+        message += (
+            f" Your revision that creates {name!r} is already applied: after the fix, autogenerate "
+            "a second revision (it drops that table and creates publishers: read it) and upgrade. "
+            "Or first take the first one back: ws_ex.downgrade('-1'), delete its file in "
+            "migrations/versions/, then autogenerate again."
+        )
+    elif ws.heads() != ["0001"]:
+        message += (
+            f" A revision that creates {name!r} is written but not applied: delete its file in "
+            "migrations/versions/ (ws_ex.versions() names it), then autogenerate again."
+        )
+    return message
 
 
 EXERCISE = Exercise("nb01", TASK, prepare, check, HINT, SOLUTION, starter="empty")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+
+import sqlalchemy as sa
+
 from ..workspace import Workspace
 from . import Exercise, assert_models_match, assert_new_head_applied
 from .nb01 import MODELS as MODELS_0001
@@ -60,12 +64,41 @@ def prepare(ws: Workspace) -> None:
         shop.add_book(title, author, published_year=year)
 
 
+#: The columns of Book when the exercise starts.
+BEFORE = {"id", "title", "published_year", "author_id"}
+
+
+def _no_pages(ws: Workspace, new: list[str]) -> str:
+    """Why the model has no pages column: nothing new yet, or a near miss (``page``, ``num_pages``)."""
+    if not new:
+        return (
+            "The Book model has no pages column yet. Add `pages: Mapped[int | None]` to the Book "
+            "class and save models.py (run the %%writefile cell)."
+        )
+    close = difflib.get_close_matches("pages", new, n=1, cutoff=0.4)
+    name = close[0] if close else new[0]
+    message = (
+        f"Close: Book has a new column {name!r}, but the task (and the app call that adds a book "
+        "with pages=...) asks for 'pages'. Rename it in models.py and save."
+    )
+    if name in ws.columns("books")["column"].tolist():
+        message += (
+            f" {name!r} is already in the database: after the rename, autogenerate a second "
+            "revision (it drops that column and adds pages: read it) and upgrade; or first take "
+            "yours back with ws_ex.downgrade('-1'), delete its file in migrations/versions/, "
+            "and autogenerate again."
+        )
+    return message
+
+
 def check(ws: Workspace) -> str:
     """pages is in the database at head, models match, old rows kept, a book has pages."""
     book_columns = ws.metadata().tables["books"].columns
-    assert "pages" in book_columns, (
-        "The Book model has no pages column yet. Add `pages: Mapped[int | None]` to the Book "
-        "class and save models.py (run the %%writefile cell)."
+    if "pages" not in book_columns:
+        raise AssertionError(_no_pages(ws, [c for c in book_columns.keys() if c not in BEFORE]))
+    assert isinstance(book_columns["pages"].type, sa.Integer), (
+        f"pages is {book_columns['pages'].type!r} in the model, not an integer: a page count is a "
+        "whole number. Write `pages: Mapped[int | None]` and save models.py."
     )
     assert book_columns["pages"].nullable, (
         "pages is NOT NULL in the model (Mapped[int]): the two books already stored have no "
@@ -78,6 +111,13 @@ def check(ws: Workspace) -> str:
         "ws_ex.revision(\"add pages to books\") and read it."
     )
     db_columns = ws.columns("books").set_index("column")
+    leftover = [c for c in db_columns.index if c not in book_columns]
+    assert not leftover, (
+        f"books still has the column {', '.join(leftover)} from an earlier try, and models.py no "
+        "longer has it. Autogenerate one more revision (read it: it drops that column, and its "
+        "values with it) and upgrade; or go back with ws_ex.downgrade('-1') to before the "
+        "revision that added it, delete that file in migrations/versions/, and autogenerate again."
+    )
     assert "pages" in db_columns.index, (
         f"The database is at the head ({head}) but books has no pages column. Read the "
         "revision: was it generated before models.py was saved?"

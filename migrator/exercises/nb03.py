@@ -10,6 +10,7 @@ survive the table copy, and the downgrade must work too.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pandas as pd
@@ -106,35 +107,94 @@ def _same_books(ws: Workspace, when: str) -> None:
         )
 
 
+#: ``op.`` operations SQLite cannot run in place: inside a batch block they become ``batch_op.`` calls.
+NEEDS_BATCH = ("alter_column", "create_unique_constraint", "drop_constraint")
+
+
+def _problems(source: str, file: str) -> dict[str, list[str]]:
+    """What still stops each function of the revision, read from its source: near misses, by function."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return {"file": [f"{file} does not parse: line {exc.lineno}, {exc.msg}. Correct that line and save."]}
+    found: dict[str, list[str]] = {}
+    for function in (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in ("upgrade", "downgrade")):
+        problems = found.setdefault(function.name, [])
+        for call in (n for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)):
+            owner = call.func.value.id if isinstance(call.func.value, ast.Name) else None
+            name = call.func.attr
+            if owner == "op" and name in NEEDS_BATCH:
+                problems.append(
+                    f"{function.name}() still calls op.{name} outside a batch block (line {call.lineno}): "
+                    f"SQLite cannot do that in place. Inside `with op.batch_alter_table('books') as "
+                    f"batch_op:` it becomes batch_op.{name}(...), without the table name."
+                )
+            elif owner == "batch_op" and any(
+                isinstance(arg, ast.Constant) and arg.value == "books" for arg in call.args
+            ):
+                problems.append(
+                    f"{function.name}() passes 'books' to batch_op.{name} (line {call.lineno}): a batch "
+                    "block already knows its table, so batch_op's methods take no table name. "
+                    "Remove that argument."
+                )
+    return found
+
+
 def check(ws: Workspace) -> str:
     path = _revision_file(ws)
     source = path.read_text()
+    problems = _problems(source, path.name)
+    if "file" in problems:
+        raise AssertionError(problems["file"][0])
     current = ws.current()
     if current == "0004":
-        uses_batch = "batch_alter_table" in source.split("def downgrade()")[0]
-        raise AssertionError(
-            "The database is still at 0004: revision 0005 has not been applied yet. "
-            + (
-                f"{path.name} uses batch mode now: run ws_ex.upgrade()."
-                if uses_batch
-                else f"Try ws_ex.upgrade() and read the error; then fix upgrade() and downgrade() "
+        if NAIVE_FUNCTIONS in source:  # untouched: first meet the error itself
+            raise AssertionError(
+                "The database is still at 0004: revision 0005 has not been applied yet. "
+                f"Try ws_ex.upgrade() and read the error; then fix upgrade() and downgrade() "
                 f"in {path.name} and upgrade again."
             )
+        if problems.get("upgrade"):
+            raise AssertionError("The database is still at 0004, and " + " ".join(problems["upgrade"]))
+        later = (
+            " Fix downgrade() too before you move on: " + " ".join(problems["downgrade"])
+            if problems.get("downgrade") else ""
+        )
+        raise AssertionError(
+            f"The database is still at 0004. upgrade() in {path.name} uses batch mode now: "
+            f"run ws_ex.upgrade().{later}"
         )
     assert ws.heads() == ["0005"], (
         f"The newest revision should be 0005, but the heads are {ws.heads()}: fix 0005 itself "
         "instead of adding revisions (start again with ws_ex = exercise.start() if needed)."
     )
     assert current == "0005", f"The database is at {current}; upgrade it to 0005: ws_ex.upgrade()."
+    redo = (
+        " To redo 0005: ws_ex.downgrade('0004') (if the downgrade fails, ws_ex = exercise.start() "
+        "starts over), fix the file, and upgrade again."
+    )
     title = _title_type(ws)
     assert title == "VARCHAR(300)", (
         f"books.title is {title}, not VARCHAR(300): the alter_column in upgrade() should use "
-        "type_=sa.String(length=300)."
+        "type_=sa.String(length=300)." + redo
     )
-    assert "uq_books_slug" in _unique_names(ws, "books"), (
-        "books has no unique constraint uq_books_slug: upgrade() should call "
-        "batch_op.create_unique_constraint('uq_books_slug', ['slug'])."
-    )
+    names = _unique_names(ws, "books")
+    if "uq_books_slug" not in names:
+        on_slug = [
+            c["name"] for c in sa.inspect(ws.engine).get_unique_constraints("books") if c["column_names"] == ["slug"]
+        ]
+        close = bool(on_slug and on_slug[0])
+        raise AssertionError(
+            (
+                f"Close: slugs are unique, but the constraint is called {on_slug[0]!r}. The naming "
+                "convention in models.py calls it uq_books_slug, and that is the name later revisions "
+                "(and autogenerate) will look for: use it in upgrade() and downgrade()."
+                if close
+                else "books has no unique constraint uq_books_slug: upgrade() should call "
+                "batch_op.create_unique_constraint('uq_books_slug', ['slug'])."
+            )
+            + redo
+        )
     _same_books(ws, "After the upgrade")
     assert_models_match(ws, "The database differs from models.py after the upgrade (ws_ex.check() shows how): ")
     _check_downgrade(ws)

@@ -2,16 +2,20 @@
 
 The workspace holds the bookshop at 0004 with a few books; models.py renames
 ``Book.published_year`` to ``publication_year``, and revision 0005 is what autogenerate
-wrote for that: add an empty ``publication_year``, drop ``published_year``.  It would
-apply without an error and lose every year.  The learner turns it into a real rename
-(upgrade and downgrade) before upgrading.
+wrote for that: add an empty ``publication_year``, drop ``published_year``.  Plain Alembic
+would apply it without an error and lose every year; the kit's ``upgrade()`` refuses it
+(``DestructiveChangeError``) until the drop is acknowledged.  The learner turns it into a
+real rename (upgrade and downgrade) before upgrading; the check recognizes a wrong new name,
+a rename kept next to the add, and a downgrade left as drop + add.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
-
+from ..errors import DestructiveChangeError, MigratorError
 from ..workspace import Workspace
 from . import Exercise, assert_models_match, downgraded_copy
 
@@ -49,10 +53,21 @@ def _revision_file(ws: Workspace) -> Path:
     return found[0]
 
 
-def _years(ws: Workspace, column: str, when: str) -> None:
+def _years(ws: Workspace, column: str, when: str, emptied: str = "") -> None:
     books = ws.rows("books").set_index("id")
     if column not in books.columns:
         other = NEW if column == OLD else OLD
+        holder = next((c for c in books.columns if c not in (OLD, NEW) and books[c].to_dict() == YEARS), None)
+        if holder is not None:
+            steps = (
+                "Run ws_ex.downgrade() (it renames the column back), fix the name in 0005, in upgrade() "
+                "and downgrade(), and upgrade again"
+                if when == "After the upgrade" else "Fix the name in downgrade()"
+            )
+            raise AssertionError(
+                f"{when}, the years are all there, in books.{holder}; but the column should be called "
+                f"{column}: did you mean {column}? {steps}; or run exercise.start() to begin anew."
+            )
         raise AssertionError(
             f"{when}, books has no column {column}"
             + (f" (it still has {other})." if other in books.columns else ".")
@@ -68,9 +83,9 @@ def _years(ws: Workspace, column: str, when: str) -> None:
     if lost == len(YEARS):
         raise AssertionError(
             f"{when}, books.{column} exists but holds no years: all {lost} values are NULL. "
-            "The revision dropped the old column with its data and added an empty one, and a "
-            "downgrade cannot bring the years back. Start again with ws_ex = exercise.start() "
-            "and fix the revision before you upgrade."
+            + (emptied or "The revision dropped the old column with its data and added an empty one, "
+               "and a downgrade cannot bring the years back. Start again with ws_ex = exercise.start() "
+               "and fix the revision before you upgrade.")
         )
     wrong = {i: found.get(i) for i in YEARS if found.get(i) != YEARS[i]}
     raise AssertionError(f"{when}, some years changed (book id: year now): {wrong}; expected {YEARS}.")
@@ -80,17 +95,7 @@ def check(ws: Workspace) -> str:
     path = _revision_file(ws)
     current = ws.current()
     if current == "0004":
-        still_drops = f"drop_column('{OLD}')" in path.read_text().split("def downgrade()")[0]
-        raise AssertionError(
-            "The database is still at 0004: revision 0005 has not been applied yet. "
-            + (
-                f"Read upgrade() in {path.name} first: it drops {OLD} (and every year in it) "
-                f"and adds an empty {NEW}. Make it rename the column, fix downgrade() the same "
-                "way, then run ws_ex.upgrade()."
-                if still_drops
-                else f"{path.name} no longer drops {OLD}: run ws_ex.upgrade()."
-            )
-        )
+        raise AssertionError(f"The database is still at 0004: revision 0005 has not run yet. {_trial(ws, path)}")
     assert ws.heads() == ["0005"], (
         f"The newest revision should be 0005, but the heads are {ws.heads()}: fix 0005 itself "
         "instead of adding revisions (start again with ws_ex = exercise.start() if needed)."
@@ -108,10 +113,39 @@ def check(ws: Workspace) -> str:
     )
 
 
+def _trial(ws: Workspace, path: Path) -> str:
+    """What upgrading to 0005 would do now, tried on a copy of the database: the next step, in words."""
+    with tempfile.TemporaryDirectory(prefix="migrator-nb04-") as folder:
+        copy = Path(folder) / "copy.db"
+        shutil.copy(ws.database_path, copy)
+        try:
+            Workspace.open(ws.path, database=copy).upgrade()
+        except DestructiveChangeError:
+            return (
+                f"As it is, ws_ex.upgrade() refuses it: upgrade() in {path.name} drops {OLD}, and every "
+                f"year with it, and adds an empty {NEW}. Make 0005 rename the column instead, in "
+                "upgrade() and in downgrade(), then run ws_ex.upgrade()."
+            )
+        except MigratorError as exc:
+            upgrade = path.read_text().split("def downgrade()")[0]
+            if "duplicate column" in exc.what and "add_column" in upgrade:
+                return (
+                    f"Your 0005 does not apply: {exc.what.split(' Nothing was changed')[0]} upgrade() "
+                    f"still adds {NEW} and also renames {OLD} to it. A rename replaces the add/drop "
+                    "pair: keep only the rename."
+                )
+            return f"Your 0005 does not apply yet: {exc.what} {exc.fix}"
+    return f"{path.name} now runs on a copy of the database: apply it with ws_ex.upgrade()."
+
+
 def _check_downgrade(ws: Workspace) -> None:
     """Run the downgrade on a copy of the database, so the learner's own stays at 0005."""
     with downgraded_copy(ws, f"downgrade() should rename {NEW} back to {OLD}.") as scratch:
-        _years(scratch, OLD, "After a downgrade")
+        _years(scratch, OLD, "After a downgrade", emptied=(
+            f"downgrade() still drops {NEW} with every year and adds an empty {OLD}: make it rename "
+            f"the column back, as upgrade() does the other way. (The check downgraded a copy: your "
+            "database is still at 0005, with its years.)"
+        ))
         assert NEW not in scratch.columns("books")["column"].tolist(), (
             f"After a downgrade books still has {NEW}: downgrade() should rename it back."
         )
@@ -121,17 +155,17 @@ EXERCISE = Exercise(
     name="nb04",
     task=(
         f"models.py renames `Book.{OLD}` to `{NEW}`, and autogenerate wrote revision 0005 as "
-        f"add `{NEW}` + drop `{OLD}`. Do not apply it as it is: it would delete every year. "
+        f"add `{NEW}` + drop `{OLD}`. Plain Alembic would run it and delete every year; the kit refuses it. "
         "Fix upgrade() and downgrade() so that the column is renamed, then upgrade."
     ),
     prepare=prepare,
     check_fn=check,
     hint_text=(
-        "A rename is one operation: `op.alter_column('books', 'published_year', "
-        "new_column_name='publication_year')` (SQLite renames a column in place, no table "
-        "copy needed). Replace the whole `with op.batch_alter_table(...)` block in `upgrade()` "
-        "by that line, and in `downgrade()` rename it back. If you already upgraded the "
-        "unfixed file, the years are gone: start again with `ws_ex = exercise.start()`."
+        "Run `ws_ex.upgrade()` first: the kit refuses the file as it is, and the refusal points to "
+        "the safe way to write it (`error.findings`, or `ws_ex.lint('0005')`). Two things are left to "
+        "you: a rename *replaces* the add/drop pair, so neither of them stays; and `downgrade()` "
+        "needs the same fix the other way round, or a downgrade deletes the years instead. If you "
+        "acknowledged the drop and the years are gone, start again with `ws_ex = exercise.start()`."
     ),
     solution_code='''\
 # ws is the exercise's workspace (ws_ex in the notebook)
@@ -140,11 +174,13 @@ source = path.read_text()
 header = source[: source.index("def upgrade()")]   # docstring, imports, revision ids
 path.write_text(header + """def upgrade() -> None:
     # a rename keeps the values; autogenerate wrote add + drop instead
-    op.alter_column('books', 'published_year', new_column_name='publication_year')
+    with op.batch_alter_table('books') as batch_op:
+        batch_op.alter_column('published_year', new_column_name='publication_year')
 
 
 def downgrade() -> None:
-    op.alter_column('books', 'publication_year', new_column_name='published_year')
+    with op.batch_alter_table('books') as batch_op:
+        batch_op.alter_column('publication_year', new_column_name='published_year')
 """)
 ws.upgrade()
 ''',

@@ -9,6 +9,8 @@ The task: fix ``downgrade()`` in the revision file so that ``run_checks()`` pass
 
 from __future__ import annotations
 
+import re
+
 from . import Exercise
 
 REVISION = "0005"
@@ -20,6 +22,11 @@ ISBN = "    isbn: Mapped[str | None] = mapped_column(String(13), unique=True, in
 DROP_INDEX = "        batch_op.drop_index(batch_op.f('ix_books_isbn'))\n"
 # The end of every migration failure's message; the check's feedback leaves it out.
 ROLLED_BACK = "Nothing was changed"
+# What upgrade() must still say (the task: fix downgrade() only).
+UPGRADE_LINES = (
+    "batch_op.add_column(sa.Column('isbn', sa.String(length=13), nullable=True))",
+    "batch_op.create_index(batch_op.f('ix_books_isbn'), ['isbn'], unique=True)",
+)
 
 
 def prepare(ws) -> None:
@@ -63,17 +70,24 @@ def _check(ws) -> str:
             f"models.py no longer defines the unique index on books.isbn ({INDEX}). Keep the "
             "model as it is: the bug is in the revision's downgrade(), not in the model."
         )
+    upgrade, downgrade = _functions((ws.path / FILE).read_text())
+    if not all(line in upgrade for line in UPGRADE_LINES):
+        raise AssertionError(
+            "upgrade() has changed: it should still add books.isbn and create the unique index "
+            f"{INDEX}, as autogenerate wrote it. The bug is in downgrade(): undo the edit to "
+            "upgrade(), or run exercise.start() to begin anew."
+        )
     results = ws.run_checks()
     failed = results[~results["passed"]]
     if len(failed):
-        problems = "; ".join(
-            f"{row.check} fails: {row.detail.split(ROLLED_BACK)[0].strip()}"
-            for row in failed.itertuples()
-        )
-        raise AssertionError(
-            f"{problems} Read downgrade() in {FILE}: it must undo everything upgrade() did, "
-            "in reverse order."
-        )
+        details = " ".join(row.detail for row in failed.itertuples())
+        raise AssertionError(_near_miss(downgrade, details) or (
+            "; ".join(
+                f"{row.check} fails: {row.detail.split(ROLLED_BACK)[0].strip()}"
+                for row in failed.itertuples()
+            )
+            + f" Read downgrade() in {FILE}: it must undo everything upgrade() did."
+        ))
     return (
         "All four checks pass: 0005 goes up, down and up again, and the whole history "
         "goes down to base."
@@ -93,10 +107,11 @@ EXERCISE = Exercise(
     prepare=prepare,
     check_fn=check,
     hint_text=(
-        "The failing row names a line in `downgrade()`. Compare it with `upgrade()`: it creates "
-        "two things, the column and an index on it. A downgrade undoes *every* operation, in "
-        "reverse order: the index first (`batch_op.drop_index(batch_op.f('ix_books_isbn'))`), "
-        "then the column."
+        "The failing row names a line in `downgrade()`, with an odd reason: *no such column: isbn*, "
+        "while dropping that very column. On SQLite that batch block copies `books` without `isbn`, "
+        "and the copy re-creates every index the old table had. Now compare `upgrade()` with "
+        "`downgrade()`, operation by operation: what does `upgrade()` create that `downgrade()` "
+        "never removes?"
     ),
     solution_code='''\
 path = ws.path / "migrations" / "versions" / "0005_add_isbn_to_books.py"
@@ -109,3 +124,35 @@ path.write_text(source.replace(
 ws.run_checks()
 ''',
 )
+
+
+def _functions(source: str) -> tuple[str, str]:
+    """The text of upgrade() and of downgrade() in the revision file."""
+    up, _, down = source.partition("def downgrade()")
+    return up.partition("def upgrade()")[2], down
+
+
+def _near_miss(downgrade: str, details: str) -> str | None:
+    """What a failing downgrade() most likely got almost right, in words (None: nothing specific)."""
+    code = "\n".join(line.split("#")[0] for line in downgrade.splitlines())  # comments do not count
+    drops_column = "drop_column(" in code
+    drops_index = "drop_index(" in code
+    wrong = re.search(r"(?i)no such index: '?(\w+)", details)
+    if wrong and wrong.group(1) != INDEX:
+        return (
+            f"downgrade() drops an index called '{wrong.group(1)}', and there is none: did you mean "
+            f"{INDEX}? That is the name upgrade() gives it (batch_op.f() keeps a name as it is). "
+            "Fix the name and run the check again."
+        )
+    if drops_index and not drops_column:
+        return (
+            "downgrade() now drops the index but no longer the column: after a downgrade books still "
+            "has isbn. upgrade() made two things, so downgrade() has to remove both."
+        )
+    if not drops_index and not drops_column:
+        return (
+            "downgrade() no longer removes anything, so both the column isbn and its index stay behind "
+            "after a downgrade (up/down consistency: " + details.split(ROLLED_BACK)[0].strip() + "). "
+            "Put the drop_column back and find what is missing next to it, or run exercise.start() to begin anew."
+        )
+    return None

@@ -1,15 +1,22 @@
-"""Notebook 07's exercise: promote a change from dev to prod, with a backup first (step 8)."""
+"""Notebook 07's exercise: a revision that damaged prod's data; restore, or roll forward?
+
+Starting state (bookshop starter): revision 0005 "short slugs" cuts every slug to 10
+characters. It was promoted yesterday: prod was backed up at 0004 (``backups/``), then
+upgraded to 0005. Since then the shop's staff added two books on prod. Today the cut
+slugs turn out to break every link, and prod must get its full slugs back.
+
+The judgment: the backup is no way back. A restore throws away the two new books, and
+leaves prod at 0004, so the next promotion runs 0005 again. 0005 itself cannot be fixed
+either: it has committed on prod, and Alembic never runs a revision twice on one database.
+The repair is a new revision (roll forward), tried on dev, then promoted with a fresh backup.
+"""
 
 from __future__ import annotations
 
-from ..backup import fingerprint
 from ..workspace import Workspace
-from . import Exercise, assert_models_match
+from . import Exercise
 
-YEAR = "    published_year: Mapped[int | None]"  # followed by a comment in the bookshop's models.py
-ISBN = "    isbn: Mapped[str | None] = mapped_column(String(13))"
-
-#: What production holds when the exercise starts (title, author, year).
+#: What prod held when 0005 ran (title, author, year).
 PROD_BOOKS = [
     ("The Dispossessed", "Ursula K. Le Guin", 1974),
     ("The Left Hand of Darkness", "Ursula K. Le Guin", 1969),
@@ -17,38 +24,47 @@ PROD_BOOKS = [
     ("Ancillary Justice", "Ann Leckie", 2013),
     ("The Fifth Season", "N. K. Jemisin", 2015),
 ]
+#: Added on prod after 0005 ran (and after the backup at 0004).
+NEW_BOOKS = [
+    ("Parable of the Sower", "Octavia E. Butler", 1993),
+    ("The Obelisk Gate", "N. K. Jemisin", 2016),
+]
+CUT = "UPDATE books SET slug = substr(slug, 1, 10)"
+REVISION = "0005"
 
 TASK = """\
-The exercise workspace has two databases. **dev** (`app.db`) already has revision
-`0005` (*add isbn to books*) applied and tested; **prod** (`prod.db`, the environment
-`"prod"`) is still at `0004` and holds the shop's five real books. Bring prod to the
-head **safely**: a verified backup of prod taken *before* the upgrade, then the upgrade,
-then a check that every book prod had is still there. The check looks at prod: at the
-head, models and schema agree, a backup of prod at `0004` in `backups/` that passes
-`PRAGMA integrity_check`, and the same authors and books in prod as in that backup."""
+Revision `0005` (*short slugs*) cuts every book's slug to 10 characters. It went to prod
+yesterday: prod was backed up at `0004`, then upgraded. Since then the shop's staff have added
+two books on prod. Today it turns out that the cut slugs break every link: prod must get its
+full slugs back (the app's rule: `slugify(title)`), and keep every book it has. Do it the way
+prod deserves: tried on dev first, with a verified backup of prod before it changes. The check
+looks at prod: every book still there, every slug what the app's rule gives, at the head of a
+history that makes any database the same, and a backup taken before the repair."""
 
 HINT = """\
-`ws_ex.environments()` shows both databases and where they are. One call does every step
-in the right order and stops (restoring prod) if any of them fails:
-`ws_ex.promote("prod")`. Read its report; then compare `prod_ex = ws_ex.environment("prod")`,
-`prod_ex.rows("books")` and `prod_ex.backups()`. (By hand it is `prod_ex.backup()`, then
-`prod_ex.upgrade()`, then your own checks — in that order: a backup taken after the
-upgrade cannot undo it.)"""
+There are two ways back, and the backup in `prod_ex.backups()` is only one of them. Before you
+choose, compare it with what prod holds now (`prod_ex.rows("books")`): what would a restore
+throw away, and which revision would the next promotion run again? And 0005 has committed on
+prod: what happens there if you change its file?"""
 
 SOLUTION = '''\
 # ws is the exercise workspace (ws_ex in the notebook).
-ws.environments()                       # dev at 0005, prod at 0004
-promotion = ws.promote("prod")          # checks dev, reviews, backs up, upgrades, verifies
 prod = ws.environment("prod")
-print(promotion)
-prod.backups()                          # the backup taken at 0004
-prod.rows("books")                      # the five books, now with an (empty) isbn column
+prod.backups()                            # the backup is from before the two new books: no way back
+rev = ws.revision("repair slugs", autogenerate=False)   # roll forward: a new revision
+path = ws.path / rev.file
+repair = """op.execute("UPDATE books SET slug = lower(replace(trim(title), ' ', '-'))")"""
+path.write_text(path.read_text().replace(
+    '"""Upgrade schema."""\\n    pass', '"""Upgrade schema."""\\n    ' + repair, 1))
+ws.upgrade()                              # dev first
+ws.promote("prod")                        # checks, review, backup at 0005, upgrade, verify
+prod.rows("books")
 '''
 
 
 def prepare(ws: Workspace) -> None:
-    """dev: the bookshop at 0005 (isbn) with one test book; prod: at 0004 with PROD_BOOKS."""
-    ws.upgrade()
+    """dev and prod at 0005 (slugs cut); prod backed up at 0004, then two books added."""
+    ws.upgrade()                                             # dev: 0001-0004
     ws.app().add_book("A test book", "Test Author", published_year=2000)
     ws.add_environment("prod", ws.path / "prod.db")
     prod = ws.environment("prod")
@@ -56,48 +72,111 @@ def prepare(ws: Workspace) -> None:
     shop = prod.app()
     for title, author, year in PROD_BOOKS:
         shop.add_book(title, author, published_year=year)
-    ws.edit_models(YEAR, ISBN + "\n" + YEAR)
-    ws.revision("add isbn to books")
-    ws.upgrade()
+    rev = ws.revision("short slugs", autogenerate=False)     # the revision that went wrong
+    path = ws.path / rev.file
+    source = path.read_text()
+    filled = source.replace(
+        '    """Upgrade schema."""\n    pass',
+        f'    """Upgrade schema."""\n    # shorter links: every slug cut to 10 characters\n    op.execute("{CUT}")',
+    ).replace(
+        '    """Downgrade schema."""\n    pass',
+        '    """Downgrade schema."""\n    pass  # the cut-off ends are gone: nothing to make them whole again',
+    )
+    assert filled.count(CUT) == 1 and "nothing to make" in filled, "the template changed: update nb07.prepare"
+    path.write_text(filled)
+    ws.upgrade()                                             # tried on dev ...
+    prod.backup()                                            # ... yesterday's promotion: backup at 0004,
+    prod.upgrade()                                           # ... then 0005 on prod
+    shop = prod.app()
+    for title, author, year in NEW_BOOKS:                    # today: the staff kept working
+        shop.add_book(title, author, published_year=year)
+
+
+def _wrong_slugs(frame, slugify) -> dict[str, str]:
+    """title -> slug, for every book whose slug is not what the app's rule makes."""
+    return {row.title: row.slug for row in frame.itertuples() if row.slug != slugify(row.title)}
 
 
 def check(ws: Workspace) -> str:
-    """prod at head, models match, a sound backup at 0004, the same books and authors."""
     prod = ws.environment("prod")
-    [head] = ws.heads()
-    current = prod.current()
-    backups = prod.backups()
-    before = backups[backups["revision"] == "0004"]
-    if current != head:
-        advice = ("There is already a backup of it, good: now upgrade prod, e.g. ws_ex.promote(\"prod\")."
-                  if len(before) else "Back it up first; ws_ex.promote(\"prod\") does both in the right order.")
-        raise AssertionError(f"prod is at {current or 'base'}, not at the head ({head}). {advice}")
-    assert len(before), (
-        f"prod is at {head}, but backups/ has no backup of prod taken at 0004, before the upgrade "
-        f"({len(backups)} backup(s) at other revisions). Without it there is no way back. Start again "
-        "with exercise.start() and back up first (ws_ex.promote(\"prod\") does)."
-    )
-    path = prod.database_path.parent / before["file"].iloc[-1]
-    saved = fingerprint(path)
-    assert saved.integrity == "ok", (
-        f"The backup {before['file'].iloc[-1]} does not pass PRAGMA integrity_check ({saved.integrity})."
-    )
-    assert_models_match(prod, "prod is at the head but its schema differs from the models: ")
-    backup = Workspace.open(ws.path, database=path)
-    for table in ("authors", "books"):
-        old, new = backup.rows(table), prod.rows(table)
-        common = [c for c in old.columns if c in new.columns]
-        assert len(new) >= len(old), (
-            f"prod has {len(new)} {table}, the backup {len(old)}: rows were lost. Restore the backup "
-            f"(ws_ex.environment('prod').restore(...)) and find out why."
+    books = prod.rows("books")
+    titles = set(books["title"])
+    lost_new = [title for title, _, _ in NEW_BOOKS if title not in titles]
+    lost_old = [title for title, _, _ in PROD_BOOKS if title not in titles]
+    if lost_new or lost_old:
+        restored = lost_new and not lost_old
+        raise AssertionError(
+            f"prod has lost {len(lost_new) + len(lost_old)} book(s): {', '.join(lost_old + lost_new)}. "
+            + ("Those were added after the backup, and a restore throws away every write made since "
+               "its backup: here the backup was no way back. "
+               if restored else "")
+            + "Run exercise.start() to begin anew, and repair prod without losing a book."
         )
-        assert new[common].head(len(old)).equals(old[common]), (
-            f"The {table} in prod differ from those in the backup: data changed during the upgrade."
+    source = next((ws.path / "migrations" / "versions").glob(f"{REVISION}_*.py")).read_text()
+    heads, current = ws.heads(), prod.current()
+    if len(heads) != 1:
+        raise AssertionError(f"The history has {len(heads)} heads ({', '.join(heads)}): join them first (notebook 05).")
+    head = heads[0]
+    slugify = ws.load_models().slugify  # the app's rule, in models.py
+    wrong = _wrong_slugs(books, slugify)
+    if wrong:
+        title, slug = next(iter(wrong.items()))
+        example = f"'{slug}' for '{title}'"
+        if CUT not in source and current == REVISION:
+            raise AssertionError(
+                f"You changed {REVISION}'s file, but {REVISION} has already run on prod, and Alembic "
+                f"never runs a revision twice on one database: prod keeps its cut slugs ({example}). "
+                f"Put {REVISION} back as it was, so that its file says what prod has, and write the "
+                "repair as a new revision; or run exercise.start() to begin anew."
+            )
+        if current == "0004":
+            raise AssertionError(
+                f"prod is at 0004 again, and its slugs are still cut ({example}): {REVISION}'s downgrade() "
+                f"cannot make them whole (read it), and the next promotion would run {REVISION} again. "
+                f"Bring prod back to {REVISION} (ws_ex.environment('prod').upgrade('{REVISION}')), "
+                "then repair it another way."
+            )
+        if head == REVISION:
+            raise AssertionError(
+                f"prod's slugs are still cut ({example}), on {len(wrong)} of its {len(books)} books. "
+                "prod_ex.backups() holds a backup from before 0005: is it a way back? Compare it with "
+                "what prod holds now."
+            )
+        dev_at = ws.current()
+        if current != head:
+            where = "" if dev_at == head else f" Try it on dev first: ws_ex.upgrade() (dev is at {dev_at})."
+            raise AssertionError(
+                f"Your repair, {head}, is written, and prod is still at {current}.{where} Then bring it "
+                "to prod, backup first: ws_ex.promote('prod')."
+            )
+        raise AssertionError(
+            f"prod is at {head}, but {len(wrong)} slug(s) are still not what the app's rule makes "
+            f"({example}; the rule: {slugify(title)!r}). Compare your UPDATE with slugify() in models.py."
         )
-    books = len(prod.rows("books"))
+    if head == REVISION or current != head:
+        raise AssertionError(
+            "prod's slugs are right, but no revision made them so: the history still ends with the "
+            f"revision that cuts them, so dev, a fresh database and any backup upgraded again get cut "
+            "slugs. Write the repair as a revision, try it on dev, and promote it."
+        )
+    dev_wrong = _wrong_slugs(ws.rows("books"), slugify) if ws.current() == head else {"dev": "not at the head"}
+    if dev_wrong:
+        raise AssertionError(
+            f"prod is repaired, but dev is not (dev is at {ws.current()}): a change reaches prod through "
+            "dev. Upgrade dev (ws_ex.upgrade()) and check its slugs."
+        )
+    taken = prod.backups().iloc[1:]  # the first is yesterday's, from before 0005
+    if not (taken["revision"] != head).any():
+        raise AssertionError(
+            f"prod is repaired, but there is no backup of it taken before the repair ran (at {REVISION}): "
+            "had the repair gone wrong, there was nothing to go back to. ws_ex.promote('prod') takes "
+            "one every time; by hand it is prod_ex.backup() first."
+        )
     return (
-        f"prod is at {head} and matches the models; its backup at 0004 passes integrity_check; "
-        f"all {books} books and their authors are still in prod."
+        f"prod is at {head}: all {len(books)} books, the {len(NEW_BOOKS)} added after yesterday's backup "
+        "included, with the slugs the app's rule gives, and a backup from before the repair. You rolled "
+        f"forward: a restore would have lost those {len(NEW_BOOKS)} books and left {REVISION} to run again "
+        "at the next promotion."
     )
 
 

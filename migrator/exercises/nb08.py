@@ -1,11 +1,19 @@
-"""Notebook 08's exercise: go down the history as far as possible without losing data."""
+"""Notebook 08's exercise: go down the history as far as possible without losing data.
+
+A judgment, not a recipe: the notebook showed that 0004's downgrade may drop ``books.slug``
+because every slug can be recomputed from its title. Here the shop's editors changed one
+slug by hand, so that reasoning no longer holds: the learner has to look at the data before
+saying yes, and stop at 0004.
+"""
 
 from __future__ import annotations
+
+import sqlalchemy as sa
 
 from ..workspace import Workspace
 from . import Exercise
 
-TARGET = "0002"
+TARGET = "0004"
 
 #: (title, author, published_year): what the prepared database holds.
 BOOKS = [
@@ -13,74 +21,100 @@ BOOKS = [
     ("The Dispossessed", "Ursula K. Le Guin", 1974),
     ("Kindred", "Octavia E. Butler", 1979),
 ]
+#: The slug the shop's editors chose by hand (0004's upgrade would make 'the-left-hand-of-darkness').
+EDITED = ("The Left Hand of Darkness", "left-hand")
+YEAR = "    published_year: Mapped[int | None]"  # followed by a comment in the bookshop's models.py
+ISBN = "    isbn: Mapped[str | None] = mapped_column(String(13))"
 
 TASK = """\
-The exercise database is at the head (`0004`) and holds three books, each with its
-`published_year`. Open the explorer on it and move the database **down its history as
-far as you can without losing any data that cannot be recomputed**. The explorer asks
-for a confirmation before every step that deletes something: read the warning and the
-revision's file (select the revision: its source is shown) before you say yes. Leave the
-database at that revision."""
+The exercise database is at `0005` (*add isbn to books*: a column nobody has filled in yet)
+and holds three books. Slugs are the books' web addresses: `0004`'s upgrade computed them
+from the titles, and since then the shop's editors may change them by hand. Move the
+database **down its history as far as it can go without losing anything that cannot be
+recomputed**, with the explorer. It asks before every step that deletes values: before you
+say yes, look at what would be deleted in the data panel and decide whether a revision can
+bring it back. Leave the database at that revision."""
 
 HINT = """\
-Two downgrades delete a column. `0004`'s downgrade drops `books.slug` — read the comment
-in its `downgrade()`: can the slugs be rebuilt from something still in the table?
-`0002`'s downgrade drops `books.published_year`: where else are those years stored?
-Select a revision in the explorer and press **Downgrade to selected**; the warning lists
-every step that deletes data, and **Cancel** runs nothing."""
+Take one step at a time (**Downgrade one step**) and stop at every confirmation. A dropped
+column is only harmless if every one of its values can be computed again from what stays.
+`0004`'s upgrade makes a slug from a title with one rule: lower case, spaces turned into
+hyphens. Compare each book's `slug` with its `title` in the data panel: does the rule give
+back every slug? **Cancel** runs nothing."""
 
 SOLUTION = """\
 # ws is the exercise workspace (ws_ex in the notebook)
 explorer = ws.explorer()
-explorer.select("0002")
-explorer.downgrade_selected()   # asks first: 0004's downgrade drops books.slug
-explorer.confirm()              # fine: every slug can be recomputed from its title
-ws.rows("books")                # the published years are all still there
+explorer.downgrade_one()   # 0005 -> 0004: drops books.isbn, which holds no value, so no question
+ws.rows("books")           # 'left-hand' is not what 0004's upgrade makes of its title
+explorer.downgrade_one()   # asks first: 0004's downgrade drops books.slug ...
+explorer.cancel()          # ... and 'left-hand' would be lost: stay at 0004
 """
 
 
 def prepare(ws: Workspace) -> None:
-    """The bookshop at head, with three books that have a published year."""
+    """The bookshop at 0005 (an empty isbn column), three books, one slug edited by hand."""
     ws.upgrade()
     shop = ws.app()
     for title, author, year in BOOKS:
         shop.add_book(title, author, published_year=year)
+    title, slug = EDITED
+    with ws.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE books SET slug = :slug WHERE title = :title"),
+                           {"slug": slug, "title": title})
+    ws.edit_models(YEAR, ISBN + "\n" + YEAR)
+    ws.revision("add isbn to books")
+    ws.upgrade()
+
+
+def _slugs(ws: Workspace) -> dict[str, str]:
+    books = ws.rows("books")
+    return dict(zip(books["title"], books["slug"])) if "slug" in books.columns else {}
 
 
 def check(ws: Workspace) -> str:
-    """At 0002 with every book and its year: the slugs (recomputable) may go, the years may not."""
+    """At 0004 with every book, its year and its slug: isbn (empty) may go, the slugs may not."""
     current = ws.current()
+    title, slug = EDITED
+    lost = (
+        f"0004's downgrade dropped books.slug, and the slug of {title!r} was {slug!r}, chosen by "
+        "hand: 0004's upgrade would recompute it from the title as "
+        f"'{title.lower().replace(' ', '-')}', and the book's address would change."
+    )
     if current is None:
         raise AssertionError(
             "The database is at base: every downgrade ran, the tables were dropped and the "
-            "books are gone. Start again with exercise.start() and stop earlier: the "
-            "explorer's warning says which step drops what."
+            "books are gone. Start again with exercise.start() and stop much earlier: read "
+            "each warning before you click Yes."
         )
-    if current == "0001":
+    if current in ("0001", "0002", "0003"):
         raise AssertionError(
-            "The database is at 0001: 0002's downgrade dropped books.published_year, and "
-            "those years were stored nowhere else, so they are lost (upgrading again brings "
-            "the column back empty). Start again with exercise.start() and stop one step higher."
+            f"The database is at {current}. {lost} Start again with exercise.start(), and before "
+            "you confirm a drop, compare the values it deletes with what could rebuild them."
         )
-    if current in ("0003", "0004"):
+    if current == "0005":
         raise AssertionError(
-            f"The database is still at {current}: you can go lower without losing anything. "
-            "0004's downgrade drops books.slug, but read its comment: every slug can be "
-            "recomputed from the title (0004's upgrade does exactly that). Keep going down "
-            "until the next step would drop data that exists nowhere else."
+            "The database is still at 0005: you can go lower without losing anything. 0005's "
+            "downgrade drops books.isbn, which holds no value yet (the explorer does not even ask). "
+            "Then think hard before the next step."
         )
-    assert current == TARGET, f"The database is at {current!r}, which is not a bookshop revision."
+    assert current == TARGET, f"The database is at {current!r}, which is not a revision of this exercise."
     books = ws.rows("books")
-    found = sorted(zip(books["title"], books["published_year"]))
-    expected = sorted((title, year) for title, _, year in BOOKS)
-    assert found == expected, (
-        f"The database is at {TARGET}, but the books changed: expected {expected}, found "
-        f"{found}. Start again with exercise.start() and move only with the explorer."
+    assert "isbn" not in books.columns, "alembic_version says 0004, but books still has isbn."
+    found = sorted(zip(books["title"], books["published_year"], books["slug"]))
+    expected = sorted(
+        (t, year, slug if t == title else t.lower().replace(" ", "-")) for t, _, year in BOOKS
     )
+    if found != expected:
+        raise AssertionError(
+            f"The database is at {TARGET}, but the books changed: expected {expected}, found "
+            f"{found}. Going down through 0004 and back up recomputes every slug from its title; "
+            "the hand-made one does not come back. Start again with exercise.start()."
+        )
     return (
-        f"The database is at {TARGET}: the slugs are gone (0004's upgrade will recompute "
-        "them from the titles), and every book still has its published_year. One step more "
-        "would have destroyed data no revision can bring back."
+        f"The database is at {TARGET}: the empty isbn column is gone, and every slug is still "
+        f"there, {slug!r} included. One step more would have replaced it with what the title "
+        "gives: not every column that a revision fills in can be filled in again."
     )
 
 

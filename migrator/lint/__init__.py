@@ -15,7 +15,11 @@ Both ways in feed the same rules:
 
 The package: ``findings`` (what is reported), ``recorder`` (reading a revision),
 ``facts`` (questions to the data), ``rules`` (one function per concern, in a registry
-by operation type), ``types`` (what a type change can lose); this module runs them.
+by operation type), ``rules_postgresql`` (PostgreSQL's own: locks, rewrites, scans),
+``sql`` (what an ``op.execute`` statement does), ``types`` (what a type change can
+lose, and what PostgreSQL rewrites); this module runs them.  A rule about one database
+says so (``dialects=``) and runs only when the revision is judged against that kind of
+database: SQLite's batch copies there, PostgreSQL's locks there.
 
 Severities:
 
@@ -27,7 +31,8 @@ Severities:
   for existing rows, a unique constraint on duplicates).  The upgrade would be
   rolled back anyway; the finding says why before you try;
 - ``warning``: worth a look, nothing is lost here (a dropped index or constraint;
-  a drop on a table that is empty *here* but may not be in production).
+  a drop on a table that is empty *here* but may not be in production; on PostgreSQL,
+  a lock held for a rewrite, a scan or an index build on a table that has rows here).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from . import rules
+from . import rules, rules_postgresql  # noqa: F401 - rules_postgresql registers its rules
 from .facts import Facts
 from .findings import DESTRUCTIVE, ICONS, SEVERITIES, WARNING, WILL_FAIL, Finding, Findings
 from .recorder import batches, flatten, record_operations, source_of
@@ -50,7 +55,7 @@ MARKER = re.compile(r"#\s*migrator:\s*acknowledge\s+([a-z-]+)(?:[ \t]+([\w.]+))?
 
 __all__ = [
     "CODES", "DESTRUCTIVE", "ICONS", "SEVERITIES", "WARNING", "WILL_FAIL", "Finding", "Findings",
-    "acknowledge", "lint_ops", "lint_script", "markers", "narrowing", "record_operations",
+    "acknowledge", "lint_ops", "lint_script", "lint_scripts", "markers", "narrowing", "record_operations",
 ]
 
 
@@ -69,8 +74,8 @@ def _lint(ops, facts: Facts, revision: str | None) -> Findings:
     flat = list(flatten(ops))
     found: list[Finding] = []
     context = rules.Context(facts, flat)
-    for op in flat + list(batches(ops)):
-        for declared in rules.rules_for(op):
+    for op in flat + list(batches(ops)) + [rules.Revision(tuple(flat))]:
+        for declared in rules.rules_for(op, facts.dialect):
             found += declared.check(op, context)
     found.sort(key=lambda f: SEVERITIES.index(f.severity))  # the most serious first, else in revision order
     return Findings(replace(f, revision=revision) for f in found)
@@ -83,14 +88,33 @@ def lint_script(script, url: str | None = None, *, direction: str = "upgrade") -
     is now, the state a downgrade starts from.  Marker comments apply to upgrades.
     """
     with Facts.open(url) as facts:
-        if facts.connection is not None:
-            try:  # op.get_bind() reads the real data; anything the function writes is rolled back
-                recorded, problem = record_operations(script.module, function=direction, connection=facts.connection)
-            finally:
-                facts.connection.rollback()
-        else:
-            recorded, problem = record_operations(script.module, function=direction)
-        findings = _lint(recorded, facts, script.revision)
+        return _lint_script(script, facts, direction)
+
+
+def lint_scripts(scripts, url: str | None = None, *, direction: str = "upgrade") -> list[Findings | Exception]:
+    """``lint_script`` for each of ``scripts`` over one connection (a plan of 100 steps opened 100
+    engines, each a new server process on PostgreSQL); a script that cannot be read gives its exception."""
+    results: list[Findings | Exception] = []
+    with Facts.open(url) as facts:
+        for script in scripts:
+            try:
+                results.append(_lint_script(script, facts, direction))
+            except Exception as exc:  # noqa: BLE001 - the caller decides what an unreadable step means
+                if facts.connection is not None:
+                    facts.connection.rollback()
+                results.append(exc)
+    return results
+
+
+def _lint_script(script, facts: Facts, direction: str) -> Findings:
+    if facts.connection is not None:
+        try:  # op.get_bind() reads the real data; anything the function writes is rolled back
+            recorded, problem = record_operations(script.module, function=direction, connection=facts.connection)
+        finally:
+            facts.connection.rollback()
+    else:
+        recorded, problem = record_operations(script.module, facts.dialect or "sqlite", function=direction)
+    findings = _lint(recorded, facts, script.revision)
     if direction == "upgrade":
         findings = acknowledge(findings, markers(source_of(script)))
     return Findings(findings, incomplete=problem, scope=script.revision)

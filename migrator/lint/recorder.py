@@ -7,6 +7,13 @@ Python code in the function does run.  Given a connection, ``op.get_bind()`` is 
 connection, so a data migration that reads rows is followed past its first query;
 whatever it writes there is rolled back by the caller.  Without one (offline), the
 first query ends the reading, and the findings say how far it got.
+
+``op.get_context().autocommit_block()`` does not commit (nor switch the connection to
+autocommit) while recording: each operation is marked with the transaction it would
+run in (``transaction_of``: 0 at first, one more at every edge of a block) and whether
+it runs in an autocommit block (``in_autocommit``), so a rule can tell "inside a
+transaction" from "outside any" and "the same transaction" from "a later one".
+Operations that were not recorded (autogenerate's) are all in transaction 0.
 """
 
 from __future__ import annotations
@@ -41,13 +48,15 @@ def record_operations(module, dialect: str = "sqlite", function: str = "upgrade"
             dialect_name=dialect, opts={"as_sql": True, "output_buffer": io.StringIO()}
         )
     recorded: list = []
+    where = _Where()
+    context.autocommit_block = _autocommit_recorder(where)  # recorded, never committed
     # `from alembic import context` in a revision (context.is_offline_mode(), get_context()) answers too.
     environment = EnvironmentContext(Config(), None)
     environment.context_opts["as_sql"] = connection is None
     environment._migration_context = context
     operations = Operations(context)
-    operations.invoke = _recorder(recorded, context)
-    operations.batch_alter_table = _batch_recorder(recorded, context)
+    operations.invoke = _recorder(recorded, context, where)
+    operations.batch_alter_table = _batch_recorder(recorded, context, where)
     operations._install_proxy()
     environment._install_proxy()
     problem = None
@@ -86,8 +95,52 @@ def flatten(ops) -> Iterator:
             yield op
 
 
-def _recorder(recorded: list, context):
+#: The attribute where the recorder notes where an operation runs: (transaction, in an autocommit block).
+#: Not ``MigrateOperation.info``: for create_table and drop_table that is the table's own ``info``.
+WHERE = "_migrator_where"
+
+
+def transaction_of(op) -> int:
+    """Which transaction of its revision ``op`` runs in (0, then one more at every edge of an autocommit block)."""
+    return getattr(op, WHERE, (0, False))[0]
+
+
+def in_autocommit(op) -> bool:
+    """Does ``op`` run inside ``autocommit_block()``, outside any transaction?"""
+    return getattr(op, WHERE, (0, False))[1]
+
+
+def same_transaction(a, b) -> bool:
+    """Do ``a`` and ``b`` run in one transaction (so a lock the first takes is still held by the second)?"""
+    return not in_autocommit(a) and not in_autocommit(b) and transaction_of(a) == transaction_of(b)
+
+
+class _Where:
+    """Where the revision is while it is read: which transaction, and whether in an autocommit block."""
+
+    def __init__(self) -> None:
+        self.transaction, self.autocommit = 0, False
+
+    def mark(self, operation) -> None:
+        setattr(operation, WHERE, (self.transaction, self.autocommit))
+
+
+def _autocommit_recorder(where: _Where):
+    @contextmanager
+    def autocommit_block():
+        # Alembic commits what ran before, runs the block in autocommit, then begins again.
+        where.transaction, where.autocommit = where.transaction + 1, True
+        try:
+            yield
+        finally:
+            where.transaction, where.autocommit = where.transaction + 1, False
+
+    return autocommit_block
+
+
+def _recorder(recorded: list, context, where: _Where):
     def invoke(operation):
+        where.mark(operation)
         recorded.append(operation)
         if isinstance(operation, alembic_ops.CreateTableOp):
             return operation.to_table(context)  # code may use the Table (bulk_insert)
@@ -96,15 +149,16 @@ def _recorder(recorded: list, context):
     return invoke
 
 
-def _batch_recorder(recorded: list, context):
+def _batch_recorder(recorded: list, context, where: _Where):
     @contextmanager
     def batch_alter_table(table_name, schema=None, recreate="auto", **_options):
         inner: list = []
         batch = BatchOperations(context, impl=SimpleNamespace(table_name=table_name, schema=schema))
-        batch.invoke = _recorder(inner, context)
+        batch.invoke = _recorder(inner, context, where)
         yield batch
         block = alembic_ops.ModifyTableOps(table_name, inner, schema=schema)
         block.recreate = recreate  # 'auto', 'always' or 'never', as batch_alter_table was told
+        where.mark(block)
         recorded.append(block)
 
     return batch_alter_table

@@ -5,11 +5,17 @@ by operation type, and each rule declares the codes it can report with the sever
 they have when data is at stake, so ``CODES`` is derived from the registry, never
 restated.  ``Context`` holds what a rule may ask: the data (``ctx.facts``), the
 revision's other operations, and whether data was changed before an operation.
+
+A rule about one database only says so: ``dialects=("sqlite",)`` (a batch copy) or
+``dialects=("postgresql",)`` (``rules_postgresql.py``); it runs only where the
+database the revision is judged against is of that dialect.  ``on=(Revision,)`` is a
+rule that judges the whole revision once (``pg-no-lock-timeout``).
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,7 +24,8 @@ from alembic.operations import ops as alembic_ops
 
 from .facts import Facts
 from .findings import DESTRUCTIVE, WARNING, WILL_FAIL, Finding, at_stake
-from .types import NOT_UTF8, compatible, narrowing
+from .sql import statements
+from .types import NOT_UTF8, compatible, narrowing, refused_by_postgresql
 
 #: Operations after which the data is no longer what the database holds now.
 DATA_CHANGES = (alembic_ops.ExecuteSQLOp, alembic_ops.BulkInsertOp)
@@ -34,7 +41,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self._position = {id(op): index for index, op in enumerate(self.ops)}
-        changes = [index for index, op in enumerate(self.ops) if isinstance(op, DATA_CHANGES)]
+        changes = [index for index, op in enumerate(self.ops) if isinstance(op, DATA_CHANGES) and not _only_settings(op)]
         self._first_change = changes[0] if changes else len(self.ops)
 
     def data_changed_before(self, op) -> bool:
@@ -44,21 +51,54 @@ class Context:
     def of_type(self, kind: type) -> list:
         return [op for op in self.ops if isinstance(op, kind)]
 
+    @property
+    def dialect(self) -> str | None:
+        return self.facts.dialect
+
+    def before(self, op) -> list:
+        """The operations that run before ``op`` (batch blocks opened up)."""
+        return self.ops[: self._position[id(op)]]
+
+    def after(self, op) -> list:
+        return self.ops[self._position[id(op)] + 1:]
+
+
+def _only_settings(op) -> bool:
+    """An ``op.execute`` of settings and locks only (``SET lock_timeout``, ``LOCK TABLE``): no data changes."""
+    if not isinstance(op.sqltext, (str, sa.TextClause)):
+        return False  # an update(), insert()... construct
+    found = statements(op)
+    return bool(found) and all(re.match(r"(SET|RESET|LOCK)\b", s, re.IGNORECASE) for s in found)
+
+
+@dataclass(frozen=True)
+class Revision:
+    """The whole revision, for the rules that judge it once rather than operation by operation."""
+
+    ops: tuple
+
 
 @dataclass(frozen=True)
 class Rule:
     check: Callable[[object, Context], list[Finding]]
     codes: dict[str, str]  # code -> severity when data is at stake
     on: tuple[type, ...]
+    dialects: tuple[str, ...] | None = None  # None: every database
+
+    def applies_to(self, dialect: str | None) -> bool:
+        return self.dialects is None or dialect in self.dialects
 
 
 REGISTRY: dict[type, list[Rule]] = {}
 
 
-def rule(codes: dict[str, str], *, on: tuple[type, ...]):
-    """Register ``check`` for the operation types ``on``; it reports only the ``codes`` it declares."""
+def rule(codes: dict[str, str], *, on: tuple[type, ...], dialects: tuple[str, ...] | None = None):
+    """Register ``check`` for the operation types ``on``; it reports only the ``codes`` it declares.
+
+    ``dialects``: the databases it is about (``("postgresql",)``); by default, every one.
+    """
     def register(check):
-        declared = Rule(check, codes, on)
+        declared = Rule(check, codes, on, dialects)
         for kind in on:
             REGISTRY.setdefault(kind, []).append(declared)
         return check
@@ -66,17 +106,18 @@ def rule(codes: dict[str, str], *, on: tuple[type, ...]):
     return register
 
 
-def rules_for(op) -> list[Rule]:
-    """The rules for an operation, looked up by its type (and the types it derives from)."""
-    return [r for kind in type(op).__mro__ for r in REGISTRY.get(kind, ())]
+def rules_for(op, dialect: str | None = None) -> list[Rule]:
+    """The rules for an operation on a ``dialect``'s database, looked up by its type (and the types it derives from)."""
+    return [r for kind in type(op).__mro__ for r in REGISTRY.get(kind, ()) if r.applies_to(dialect)]
 
 
-def codes() -> dict[str, str]:
-    """Every code the linter can report, with the severity it has when data is at stake."""
+def codes(dialect: str | None = None) -> dict[str, str]:
+    """Every code the linter can report (on ``dialect``'s databases, if given), with its severity when data is at stake."""
     found: dict[str, str] = {}
     for rules in REGISTRY.values():
         for declared in rules:
-            found.update(declared.codes)
+            if dialect is None or declared.applies_to(dialect):
+                found.update(declared.codes)
     return found
 
 
@@ -206,7 +247,7 @@ def type_narrowing(op, ctx: Context) -> list[Finding]:
     old = _column_type(ctx.facts, op.table_name, op.column_name, op)
     if old is None:
         return []
-    lost = narrowing(old, new)
+    lost = narrowing(old, new, ctx.dialect or "sqlite")
     if lost is None:
         return []
     where, what_does_not_fit = lost
@@ -215,6 +256,14 @@ def type_narrowing(op, ctx: Context) -> list[Finding]:
         bad = ctx.facts.not_utf8(table, column)
     else:
         bad = ctx.facts.count(table, column, f"{{c}} IS NOT NULL AND ({where})")
+    if bad and ctx.dialect == "postgresql" and refused_by_postgresql(old, new) and not op.kw.get("postgresql_using"):
+        return [Finding(
+            "type-narrowing", WILL_FAIL, table, column,
+            f"`{table}.{column}` changes from {old} to {new}, but {_n(bad, 'value')} here {what_does_not_fit}: "
+            "PostgreSQL refuses the change, so the upgrade will fail (and be rolled back).",
+            "Look at the values that do not fit first; fix them in a data migration before the type change, "
+            "or keep the wider type.",
+        )]
     if bad:
         what = (f"`{table}.{column}` changes from {old} to {new}, but {_n(bad, 'value')} here "
                 f"{what_does_not_fit}. SQLite keeps such values as they are (it does not enforce sizes), "
@@ -331,7 +380,7 @@ def _goes_with_its_columns(op, name: str, ctx: Context) -> bool:
 _IN_PLACE = (alembic_ops.CreateIndexOp, alembic_ops.DropIndexOp)
 
 
-@rule({"batch-rebuild-loses-index": WARNING}, on=(alembic_ops.ModifyTableOps,))
+@rule({"batch-rebuild-loses-index": WARNING}, on=(alembic_ops.ModifyTableOps,), dialects=("sqlite",))
 def batch_rebuild_loses_index(op, ctx: Context) -> list[Finding]:
     """A batch block that copies a SQLite table re-creates its indexes from reflection, losing details."""
     if getattr(op, "recreate", "auto") == "never" or not _rebuilds(op):

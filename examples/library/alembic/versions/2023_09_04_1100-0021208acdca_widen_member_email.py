@@ -36,8 +36,24 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
-    # Fails on databases that enforce lengths (PostgreSQL: "value too long") while an
-    # address is over 120 characters; SQLite does not enforce them and keeps it whole.
+    # VARCHAR(120) cannot hold a longer address where lengths are enforced (PostgreSQL),
+    # and cutting one would leave a wrong address (or two equal ones, against the unique
+    # lower(email) index). So there, find those members first and stop, naming them,
+    # before anything changes; PostgreSQL's own "value too long" would not say who.
+    # SQLite does not enforce lengths and keeps every address whole.
+    context = op.get_context()
+    if context.dialect.name != "sqlite" and not context.as_sql:
+        members = sa.table("members", sa.column("id"), sa.column("email"))
+        too_long = op.get_bind().execute(
+            sa.select(members.c.id).where(sa.func.length(members.c.email) > 120).order_by(members.c.id)
+        ).scalars().all()
+        if too_long:
+            shown = ", ".join(map(str, too_long[:10])) + (", ..." if len(too_long) > 10 else "")
+            raise RuntimeError(
+                f"0021 downgrade stopped before changing members: {len(too_long)} "
+                f"{'member has' if len(too_long) == 1 else 'members have'} an e-mail over 120 characters "
+                f"(id {shown}), which VARCHAR(120) cannot hold; shorten or clear those addresses, then downgrade again"
+            )
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.alter_column(
             "email",

@@ -35,8 +35,23 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
-    # Fails on databases that enforce lengths (PostgreSQL: "value too long") while any
-    # copy has an RFID code; SQLite does not enforce them and keeps the codes whole.
+    # VARCHAR(20) cannot hold an RFID code where lengths are enforced (PostgreSQL), and a
+    # cut code would name another copy, or none (barcodes are unique). So there, find
+    # those copies first and stop, naming them, before anything changes; PostgreSQL's own
+    # "value too long" would not say which. SQLite does not enforce lengths and keeps them.
+    context = op.get_context()
+    if context.dialect.name != "sqlite" and not context.as_sql:
+        copies = sa.table("copies", sa.column("id"), sa.column("barcode"))
+        too_long = op.get_bind().execute(
+            sa.select(copies.c.id).where(sa.func.length(copies.c.barcode) > 20).order_by(copies.c.id)
+        ).scalars().all()
+        if too_long:
+            shown = ", ".join(map(str, too_long[:10])) + (", ..." if len(too_long) > 10 else "")
+            raise RuntimeError(
+                f"0034 downgrade stopped before changing copies: {len(too_long)} "
+                f"{'copy has' if len(too_long) == 1 else 'copies have'} a barcode over 20 characters "
+                f"(id {shown}), which VARCHAR(20) cannot hold; relabel those copies, then downgrade again"
+            )
     with op.batch_alter_table("copies", schema=None) as batch_op:
         batch_op.alter_column(
             "barcode",
