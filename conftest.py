@@ -52,7 +52,8 @@ def _committed_notebook_class():
     from nbval.plugin import IPyNbFile
 
     class CommittedNotebook(IPyNbFile):
-        """nbval's notebook, read from git's index; its kernel still runs in notebooks/."""
+        """nbval's notebook, read from git's index; its kernel still runs in the notebook's folder
+        (notebooks/, or notebooks/it/ for the Italian edition)."""
 
         def collect(self):
             text = course_versions().text(self.path)

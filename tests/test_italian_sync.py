@@ -13,7 +13,13 @@ it was translated from). These tests fail when:
 - the notebooks do not add up: one Italian notebook per translation file, and the English
   notebooks without one are exactly NOT_YET_TRANSLATED (add a translation: shrink the list).
 
-nbval runs the Italian notebooks like the English ones (pytest collects notebooks/it/ too).
+The notebooks are read as git would commit them (tools/committed.py): after
+``tools/italian.py build``, `git add` the Italian notebook, then run the tests.
+
+nbval runs the Italian notebooks like the English ones (pytest collects notebooks/it/ too),
+each kernel in the notebook's own folder, so their workspaces are notebooks/it/workspaces/.
+tests/test_notebooks.py checks only the English pages (notebooks/*.ipynb); the Italian
+equivalents of its structure rules are at the end of the Italian text section here.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ _spec.loader.exec_module(italian)
 
 #: The English notebooks with no translation file yet. Translating one removes it from here.
 NOT_YET_TRANSLATED = [
+    "00_start_here.ipynb",
     "00_welcome_and_tour.ipynb",
     "02_change_the_model.ipynb",
     "03_sqlite_and_batch_mode.ipynb",
@@ -45,31 +52,33 @@ NOT_YET_TRANSLATED = [
     "07_development_and_production.ipynb",
     "08_explorer.ipynb",
     "09_alembic_at_work.ipynb",
+    "10_postgresql_in_production.ipynb",
 ]
 
 TRANSLATED = sorted(italian.translation_files())
 
 
 def read(path: Path):
-    return nbformat.read(path, as_version=4)
+    """A notebook as git would commit it (tools/committed.py), not a class's autosave."""
+    return italian.read(path, committed=True)
 
 
 def pair(number: str):
-    english = italian.english_notebooks()[number]
+    english = italian.english_notebooks(committed=True)[number]
     return read(english), read(italian.italian_path(english))
 
 
 # ---------------------------------------------------------------- the notebooks add up
 
 def test_the_english_notebooks_not_yet_translated_are_the_known_list():
-    assert italian.not_yet_translated() == NOT_YET_TRANSLATED, (
+    assert italian.not_yet_translated(committed=True) == NOT_YET_TRANSLATED, (
         "a translation file was added or removed, or an English notebook was added or renamed: "
         "update NOT_YET_TRANSLATED"
     )
 
 
 def test_one_italian_notebook_per_translation_file():
-    english, built = italian.english_notebooks(), italian.italian_notebooks()
+    english, built = italian.english_notebooks(committed=True), italian.italian_notebooks(committed=True)
     assert sorted(built) == TRANSLATED, "every translations/NN.yaml has its notebooks/it/NN_*.ipynb, and only those"
     for number, path in built.items():
         assert path.name == english[number].name, "the Italian notebook keeps the English file name"
@@ -80,13 +89,13 @@ def test_one_italian_notebook_per_translation_file():
 
 @pytest.mark.parametrize("number", TRANSLATED)
 def test_every_cell_is_translated_from_the_current_english(number):
-    _, problems = italian.generate(number)
+    _, problems = italian.generate(number, committed=True)
     assert not problems, "\n".join(map(str, problems)) + "\n(python tools/italian.py check --diff shows what changed)"
 
 
 @pytest.mark.parametrize("number", TRANSLATED)
 def test_the_committed_notebook_is_what_build_makes(number):
-    generated, _ = italian.generate(number)
+    generated, _ = italian.generate(number, committed=True)
     _, committed = pair(number)
     assert italian.comparable(committed) == italian.comparable(generated), (
         "notebooks/it/ was edited by hand or not rebuilt: python tools/italian.py build"
@@ -211,6 +220,54 @@ def test_italian_text_names_the_italian_workspaces_and_links_resolve(number):
             assert path.exists(), f"{cell.id}: the link {target} goes nowhere"
             if path.parent == italian.NOTEBOOKS and (italian.IT / path.name).exists():
                 raise AssertionError(f"{cell.id}: links the English {path.name}; the Italian one exists now")
+
+
+# The Italian equivalents of tests/test_notebooks.py's rules for the English pages.
+
+TIME = re.compile(r"\*\*Time:\*\*\s+about (\d+) minutes")
+TEMPO = re.compile(r"\*\*Tempo:\*\*\s+circa (\d+) minuti")
+LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+\.ipynb)\)")
+FOLDED = re.compile(r"<details>\s*<summary>\s*<b>La risposta</b>.*?</summary>(.+?)</details>", re.S)
+
+
+@pytest.mark.parametrize("number", TRANSLATED)
+def test_italian_time_line_is_the_english_one(number):
+    english, committed = pair(number)
+    if number == italian.START_KEY:
+        pytest.skip("the start page has the course table, not a time line")  # no start.yaml yet
+    found = TIME.search(english.cells[0].source)
+    assert found, "the English first cell has a '**Time:** about N minutes' line"
+    tempo = TEMPO.search(committed.cells[0].source)
+    assert tempo and tempo.group(1) == found.group(1), f"'**Tempo:** circa {found.group(1)} minuti'"
+
+
+@pytest.mark.parametrize("number", TRANSLATED)
+def test_italian_predict_moment_and_folded_answer_where_the_english_has_them(number):
+    english, committed = pair(number)
+    cells = {c.get("id"): c for c in committed.cells}
+    for i, cell in enumerate(english.cells):
+        if cell.cell_type != "markdown":
+            continue
+        italian_text = cells[cell.id].source
+        assert ("**Predict:**" in cell.source) == ("**Prevedi:**" in italian_text), f"{cell.id}: **Prevedi:**"
+        if "<b>The answer</b>" in cell.source:
+            fold = FOLDED.search(italian_text)
+            assert fold and len(fold.group(1).split()) >= 15, f"{cell.id}: <details><summary><b>La risposta</b>"
+
+
+@pytest.mark.parametrize("number", TRANSLATED)
+def test_italian_last_cell_leads_to_the_next_page_in_italian_if_it_exists(number):
+    english, committed = pair(number)
+    assert english.cells[-1].source.startswith("**Next:**")
+    last = committed.cells[-1]
+    assert last.cell_type == "markdown" and last.source.startswith("**Prossimo notebook:**")
+    (_, english_target), = LINK.findall(english.cells[-1].source)
+    links = LINK.findall(last.source)
+    assert len(links) == 1, f"one link to a notebook in: {last.source!r}"
+    label, target = links[0]
+    expected = english_target if (italian.IT / english_target).exists() else f"../{english_target}"
+    assert target == expected, f"the Next link goes to {expected} (the Italian page once it exists)"
+    assert label.split(" ", 1)[0] == LINK.findall(english.cells[-1].source)[0][0].split(" ", 1)[0]
 
 
 # ---------------------------------------------------------------- the checks catch what they should

@@ -6,6 +6,9 @@ one translation file per notebook (notebooks/it/translations/NN.yaml), keyed by 
     python tools/italian.py stub NN                           # start translations/NN.yaml from the English
     python tools/italian.py stamp NN CELL [CELL ...]          # "I updated these translations to the English"
 
+NN is a course notebook's number; the start page (notebooks/00_start_here.ipynb, which
+shares 00 with the welcome notebook) is ``start`` (translations/start.yaml).
+
 What is generated, and what is translated:
 
 - Markdown (and raw) cells: the translation file gives the Italian text, with ``en``, the
@@ -23,7 +26,11 @@ What is generated, and what is translated:
 The Italian notebooks live in notebooks/it/, and JupyterLab and nbval run a notebook in
 its own folder, so their workspaces are notebooks/it/workspaces/...: the exercises'
 ``exercise_nbNN`` workspaces (named in migrator/exercises) never meet the English ones.
-``build`` executes the notebooks there too (notebooks/execute.py runs from notebooks/).
+``build`` executes the notebooks there too (tools/execute.py's run(), from notebooks/it/).
+
+The tests read the notebooks as git would commit them (tools/committed.py): ``generate``
+and ``check`` take ``committed=True`` for that; the command line works on the files on disk.
+After ``build``, `git add` the Italian notebook before running the tests.
 """
 
 from __future__ import annotations
@@ -46,9 +53,15 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: tools/ is on the path, the repository is not
+    sys.path.insert(0, str(ROOT))
 NOTEBOOKS = ROOT / "notebooks"
 IT = NOTEBOOKS / "it"
 TRANSLATIONS = IT / "translations"
+START = "00_start_here.ipynb"  # the start page: key "start", since 00 is the welcome notebook's
+START_KEY = "start"
+#: A course page's file name (a learner's "01_...-Copy1.ipynb" or Untitled.ipynb is none).
+COURSE_NAME = re.compile(r"\d\d_[a-z0-9_]+\.ipynb")
 
 PREFIX = "it_"
 LANGUAGE_LINE = 'import os; os.environ["MIGRATOR_LANG"] = "it"  # lingua del kit: italiano (riga generata)'
@@ -61,26 +74,50 @@ WORKSPACE_PATH = re.compile(r"\bworkspaces/([A-Za-z0-9][A-Za-z0-9_.-]*)")
 
 # ---------------------------------------------------------------- what is where
 
-def english_notebooks() -> dict[str, Path]:
-    return {path.name[:2]: path for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))}
+def key(path: Path) -> str:
+    """A page's key: the notebook's number, or ``start`` for the start page."""
+    return START_KEY if path.name == START else path.name[:2]
+
+
+def _pages(folder: Path, committed: bool = False) -> dict[str, Path]:
+    paths = [path for path in sorted(folder.glob("*.ipynb")) if COURSE_NAME.fullmatch(path.name)]
+    if committed:  # as the tests see the course: untracked notebooks are not part of it
+        from tools.committed import course_versions
+
+        paths = [path for path in paths if not course_versions().is_left_out(path)]
+    return {key(path): path for path in paths}
+
+
+def english_notebooks(committed: bool = False) -> dict[str, Path]:
+    return _pages(NOTEBOOKS, committed)
 
 
 def translation_files() -> dict[str, Path]:
-    return {path.stem: path for path in sorted(TRANSLATIONS.glob("[0-9][0-9].yaml"))}
+    return {path.stem: path for path in sorted(TRANSLATIONS.glob("*.yaml"))
+            if re.fullmatch(rf"\d\d|{START_KEY}", path.stem)}
 
 
-def italian_notebooks() -> dict[str, Path]:
-    return {path.name[:2]: path for path in sorted(IT.glob("[0-9][0-9]_*.ipynb"))}
+def italian_notebooks(committed: bool = False) -> dict[str, Path]:
+    return _pages(IT, committed)
+
+
+def read(path: Path, committed: bool = False):
+    """A notebook from disk, or (``committed``) as git would commit it: tools/committed.py."""
+    if committed and Path(os.path.abspath(path)).is_relative_to(ROOT):  # not a test's tmp_path
+        from tools.committed import course_versions
+
+        return nbformat.reads(course_versions().text(path), as_version=4)
+    return nbformat.read(path, as_version=4)
 
 
 def italian_path(english: Path) -> Path:
     return IT / english.name
 
 
-def not_yet_translated() -> list[str]:
+def not_yet_translated(committed: bool = False) -> list[str]:
     """The English notebooks (file names) that have no translation file yet."""
     done = translation_files()
-    return [path.name for number, path in english_notebooks().items() if number not in done]
+    return [path.name for number, path in english_notebooks(committed).items() if number not in done]
 
 
 # ---------------------------------------------------------------- hashes, comments, names
@@ -193,14 +230,16 @@ def first(text: str, width: int = 60) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def generate(number: str, english: Path | None = None, translation: Path | None = None):
+def generate(number: str, english: Path | None = None, translation: Path | None = None, *,
+             committed: bool = False):
     """The Italian notebook for ``number`` (without outputs), and the problems found on the way.
 
     Every problem is reported, not just the first, so one ``check`` lists all the work to do.
+    ``committed``: read the English notebook as git would commit it (the tests do).
     """
-    english = english or english_notebooks()[number]
+    english = english or english_notebooks(committed)[number]
     translation = translation or TRANSLATIONS / f"{number}.yaml"
-    source = nbformat.read(english, as_version=4)
+    source = read(english, committed)
     data = load(translation)
     entries: dict = data["cells"]
     problems: list[Problem] = []
@@ -293,15 +332,15 @@ def comparable(notebook) -> list:
     return [cells, json.dumps(notebook.metadata, sort_keys=True)]
 
 
-def check(numbers: list[str] | None = None) -> list[Problem]:
+def check(numbers: list[str] | None = None, *, committed: bool = False) -> list[Problem]:
     problems: list[Problem] = []
-    english, done, built = english_notebooks(), translation_files(), italian_notebooks()
+    english, done, built = english_notebooks(committed), translation_files(), italian_notebooks(committed)
     for number in numbers or list(done):
         if number not in english:
             problems.append(Problem(number, "orphan", None, "no English notebook with this number"))
             continue
         try:
-            notebook, found = generate(number)
+            notebook, found = generate(number, committed=committed)
         except ValueError as exc:
             problems.append(Problem(number, "invalid", None, str(exc)))
             continue
@@ -310,10 +349,10 @@ def check(numbers: list[str] | None = None) -> list[Problem]:
         if not path.exists():
             problems.append(Problem(number, "unbuilt", None, f"{path.relative_to(ROOT)} does not exist: run build"))
             continue
-        committed = nbformat.read(path, as_version=4)
-        if comparable(committed) != comparable(notebook):
+        stored = read(path, committed)
+        if comparable(stored) != comparable(notebook):
             problems.append(Problem(number, "outdated", None, f"{path.relative_to(ROOT)} is not what build makes now: run build"))
-        elif any(c.cell_type == "code" and c.execution_count is None for c in committed.cells):
+        elif any(c.cell_type == "code" and c.execution_count is None for c in stored.cells):
             problems.append(Problem(number, "unbuilt", None, f"{path.relative_to(ROOT)} was built without executing it"))
     for number, path in built.items():
         if number not in done and (not numbers or number in numbers):
@@ -363,14 +402,12 @@ def build(numbers: list[str] | None = None, *, execute: bool = True) -> list[Pro
     return []
 
 
-def run(notebook) -> None:
-    """Execute as nbval will: a fresh kernel in notebooks/it/, MIGRATOR_QUIET=1, like notebooks/execute.py."""
-    from nbclient import NotebookClient
+def run(notebook) -> float:
+    """Execute as nbval will: a fresh kernel in notebooks/it/ (the notebook's own folder), as
+    tools/execute.py runs every notebook; the seconds it took."""
+    from tools.execute import run as run_in
 
-    os.environ["MIGRATOR_QUIET"] = "1"
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    NotebookClient(notebook, kernel_name="python3", timeout=120, record_timing=False,
-                   resources={"metadata": {"path": str(IT)}}).execute()
+    return run_in(notebook, IT)
 
 
 def block(key: str, text: str, indent: int) -> str:
