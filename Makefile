@@ -54,4 +54,4 @@ lock: $(READY)
 	    $(VENV)/requirements-no-editable.txt -o constraints.txt
 
 clean:
-	rm -rf $(VENV) notebooks/workspaces workspaces
+	rm -rf $(VENV) notebooks/workspaces notebooks/it/workspaces workspaces
