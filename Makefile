@@ -33,6 +33,7 @@ bench: $(READY)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/chain.py
 	$(BIN)/python bench/postgres.py
+	$(BIN)/python bench/install.py
 
 # Installs with uv when it can be had from PyPI (about 4x faster), else with pip; both install
 # exactly the versions in constraints.txt, so every machine gets the same set.

@@ -136,3 +136,13 @@ def test_update_replaces_only_the_parts_measured_again():
     assert out["command"] == "bench/run.py"
     assert out["updates"] == [{"parts": ["rewrite"], "command": new["command"], "started": "now",
                                "load_average": [0.1, 0.1, 0.1]}]
+
+
+def test_the_install_benchmark_times_what_the_makefile_runs():
+    """bench/install.py installs the way the Makefile does: same files, same commands (no timing asserted)."""
+    source = (PROJECT_ROOT / "bench" / "install.py").read_text()
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert '"uv~=0.13.8"' in makefile and 'UV = "uv~=0.13.8"' in source
+    for piece in ("-r requirements.txt -c constraints.txt", "uv pip install --quiet --python"):
+        assert piece in makefile
+    assert '"-r", "requirements.txt", "-c", "constraints.txt"' in source
