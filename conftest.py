@@ -77,3 +77,21 @@ try:
     CommittedNotebook = _committed_notebook_class()
 except ImportError:  # nbval not installed: nothing to replace
     CommittedNotebook = None
+
+
+# -- The kit's PostgreSQL server: stopped when the session ends ---------------------------------
+
+
+def pytest_sessionfinish(session):
+    """Stop the kit's PostgreSQL server unless a live process still holds it.
+
+    Notebook kernels use it and are killed by nbval when their notebook is done, so they never
+    let go (no atexit); left alone, the server would outlive ``make test``. In the xdist controller
+    only (or a run without xdist): by then every worker and kernel of the session has exited.
+    """
+    if hasattr(session.config, "workerinput"):
+        return
+    from migrator import postgres
+
+    if postgres.available():
+        postgres.stop()

@@ -416,3 +416,43 @@ def test_no_server_is_left_running_after_a_pytest_session(tmp_path, private_dir)
     assert len({worker for _, worker in seen}) == 2, "the tests did not run in two workers"
     assert gone(seen[0][0])
     assert processes_of(private_dir, seen[0][0]) == []
+
+
+KILLED_HOLDER_TEST = """
+    import os, signal, subprocess, sys
+    from pathlib import Path
+
+    def test_a_kernel_starts_the_server_and_is_killed():
+        # What nbval does to a notebook's kernel: it used the server, then it is killed, no atexit.
+        child = subprocess.Popen([sys.executable, "-c", "from migrator import postgres; import time; "
+                                  "print(postgres.server().pid, flush=True); time.sleep(120)"],
+                                 stdout=subprocess.PIPE, text=True)
+        pid = child.stdout.readline().strip()
+        Path(os.environ["OUT"], "postmaster").write_text(pid)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+"""
+
+
+def test_a_session_whose_kernels_were_killed_leaves_no_server(tmp_path, private_dir):
+    """Notebook kernels hold the server and are killed by nbval at the end (no atexit): the
+    project's conftest stops the server when the session ends, if no live process holds it."""
+    session, out = tmp_path / "session", tmp_path / "out"
+    session.mkdir()
+    out.mkdir()
+    (session / "conftest.py").write_text(textwrap.dedent(f"""
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("project_conftest", {str(REPO / "conftest.py")!r})
+        project = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(project)
+        pytest_sessionfinish = project.pytest_sessionfinish
+    """))
+    (session / "test_kernel.py").write_text(textwrap.dedent(KILLED_HOLDER_TEST))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MIGRATOR_POSTGRES_DIR": str(private_dir), "OUT": str(out),
+           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(session)],
+                          cwd=session, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    postmaster = int((out / "postmaster").read_text())
+    assert gone(postmaster), "the killed kernel's server is still running after the session"
+    assert processes_of(private_dir, postmaster) == []
