@@ -294,7 +294,7 @@ def promote(
             report.backup = target_ws.backup()
         except MigratorError as exc:
             _stop(report, f"back up {target}", exc.what, f"{exc.what} Nothing was changed on {target}.", exc.fix)
-        tables = [t for t in report.backup.fingerprint.tables if not t.table.endswith(" (sequence)")]
+        tables = without_sequences(report.backup.fingerprint).tables
         report.steps.append(Step(f"back up {target}", "done", f"{report.backup.file}, verified "
                                  f"({report.backup.fingerprint.rows:,} rows in {len(tables)} tables)"))
     else:
@@ -330,9 +330,9 @@ def _verify_after(target_ws: Promotable, backup: _backup.Backup | None, head: st
     if len(diffs):
         problems.append("the models differ from the schema: " + diff_sentence(diffs))
     kept = []
-    for old in backup.fingerprint.tables if backup else ():
+    for old in without_sequences(backup.fingerprint).tables if backup else ():
         new = after.table(old.table)
-        if old.table == "alembic_version" or old.table.endswith(" (sequence)") or new is None:
+        if old.table == "alembic_version" or new is None:
             continue
         if new.rows < old.rows:
             problems.append(f"{old.table} had {old.rows} rows before, {new.rows} after")

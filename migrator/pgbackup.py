@@ -42,11 +42,13 @@ from . import postgres
 from .backup import (
     FOLDER, NOT_CHECKED, Backup, Fingerprint, TablePrint, Verification, compare_fingerprints, read_manifest, write_manifest,
 )
+from .backup import _label, _safe  # the same names and labels as SQLite backups
 from .database import mask_url
 from .errors import BackupError
 
 INTEGRITY = f"{NOT_CHECKED} (PostgreSQL has no integrity_check; verified by restoring the dump)"
 SUFFIX = ".dump"
+SEQUENCE = " (sequence)"  # a sequence's position is fingerprinted as a pseudo-table "<name> (sequence)"
 LOCK_TIMEOUT = "10s"  # a restore that waits longer for another session's lock gives up, unchanged
 TIMEOUT_SECONDS = 600
 CHUNK_ROWS = 5000
@@ -124,7 +126,7 @@ def fingerprint(url: str) -> Fingerprint:
 
 def verify(backup: Backup | str | Path, url: str) -> Verification:
     """Does the dump hold exactly the database at ``url`` now? Restored into a scratch database and compared."""
-    path = _path(backup)
+    path = Path(backup.path if isinstance(backup, Backup) else backup)
     now = fingerprint(url)
     problems = compare_fingerprints(_restored_fingerprint(path), now, "in the backup", "in the database")
     return _verification(path, url, problems, now)
@@ -137,7 +139,7 @@ def restore(backup: Backup | str | Path, url: str, *, force: bool = False) -> Ve
     a dump of another database needs ``force=True``. If another session holds a lock on
     the schema for ``LOCK_TIMEOUT``, the restore gives up and the database is unchanged.
     """
-    path = _path(backup)
+    path = Path(backup.path if isinstance(backup, Backup) else backup)
     label, shown = _label(path), mask_url(url)
 
     def refuse(reason: str, fix: str = "Restore another backup (ws.backups() lists them).") -> None:
@@ -193,7 +195,7 @@ def list_backups(url: str, folder: str | Path) -> pd.DataFrame:
 def without_sequences(fp: Fingerprint) -> Fingerprint:
     """``fp`` without the sequences' positions: a rolled-back INSERT still moves a sequence on
     (nextval is not transactional), so "nothing changed" compares everything else."""
-    return replace(fp, tables=tuple(t for t in fp.tables if not t.table.endswith(" (sequence)")))
+    return replace(fp, tables=tuple(t for t in fp.tables if not t.table.endswith(SEQUENCE)))
 
 
 # -- the pieces ---------------------------------------------------------------------------
@@ -220,7 +222,7 @@ def _fingerprint(connection: sa.Connection) -> Fingerprint:
     for name, last, called in connection.exec_driver_sql(
             "SELECT sequencename, last_value, last_value IS NOT NULL FROM pg_sequences WHERE schemaname = 'public' "
             "ORDER BY sequencename"):
-        tables.append(TablePrint(f"{name} (sequence)", 0, hashlib.sha256(f"{last}:{called}".encode()).hexdigest()))
+        tables.append(TablePrint(f"{name}{SEQUENCE}", 0, hashlib.sha256(f"{last}:{called}".encode()).hexdigest()))
     return Fingerprint(INTEGRITY, tuple(sorted(schema)), tuple(tables))
 
 
@@ -288,13 +290,9 @@ def _engine(url: str) -> sa.Engine:
 
 def _verification(path: Path, url: str, problems: list[str], now: Fingerprint) -> Verification:
     records = [{"table": t.table, "rows (database)": t.rows, "rows (copy)": t.rows, "same content": not problems}
-               for t in now.tables if not t.table.endswith(" (sequence)")]
+               for t in without_sequences(now).tables]
     frame = pd.DataFrame(records, columns=["table", "rows (database)", "rows (copy)", "same content"])
     return Verification(_label(path), mask_url(url), tuple(problems), frame, integrity="")
-
-
-def _path(backup: Backup | str | Path) -> Path:
-    return Path(backup.path) if isinstance(backup, Backup) else Path(backup)
 
 
 def _free_name(folder: Path, stem: str) -> Path:
@@ -303,14 +301,6 @@ def _free_name(folder: Path, stem: str) -> Path:
         number += 1
         path = folder / f"{stem}-{number}{SUFFIX}"
     return path
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_+]", "_", text)
-
-
-def _label(path: Path) -> str:
-    return f"{FOLDER}/{path.name}" if path.parent.name == FOLDER else path.name
 
 
 def _first_line(exc: Exception) -> str:
