@@ -167,16 +167,26 @@ def english_view(text: str) -> str:
 
 
 def comparable_outputs(cell, view=lambda text: text) -> list:
-    """What strict nbval compares: streams, errors' names and messages, the text/html/markdown data."""
-    out = []
+    """What strict nbval compares: streams, errors' names and messages, the text/html/markdown data.
+
+    Like nbval, each stream is compared whole (all its outputs joined, where the first was):
+    how the kernel split a cell's prints into outputs depends on timing, not on the code.
+    """
+    out, streams = [], {}
     for output in cell.outputs:
         if output.output_type == "stream":
-            out.append((output.name, view(output.text)))
+            if output.name not in streams:
+                streams[output.name] = len(out)
+                out.append((output.name, ""))
+            at = streams[output.name]
+            out[at] = (output.name, out[at][1] + output.text)
         elif output.output_type == "error":
             out.append((output.ename, view(output.evalue)))
         else:
             data = output.get("data", {})
             out.append({k: view(data[k]) for k in ("text/plain", "text/html", "text/markdown") if k in data})
+    for name, at in streams.items():
+        out[at] = (name, view(out[at][1]))
     return out
 
 
@@ -357,3 +367,19 @@ def test_code_edited_in_the_italian_notebook_is_caught(tmp_path):
     assert code_differences(read(english), notebook) == []
     notebook.cells[2].source = notebook.cells[2].source.replace("it_nbX", "it_nbY")
     assert code_differences(read(english), notebook) != []
+
+
+def test_outputs_compare_streams_as_nbval_does_however_the_kernel_split_them():
+    """The kernel flushes stdout when it likes: one print may land in one output or in two.
+    nbval merges each stream before comparing, so the Italian check must too (and no more)."""
+    make = nbformat.v4.new_output
+    split = nbformat.v4.new_code_cell("print(1); print(2)", outputs=[
+        make("stream", name="stdout", text="1\n"), make("execute_result", data={"text/plain": "x"}),
+        make("stream", name="stdout", text="2\n")])
+    merged = nbformat.v4.new_code_cell("print(1); print(2)", outputs=[
+        make("stream", name="stdout", text="1\n2\n"), make("execute_result", data={"text/plain": "x"})])
+    assert comparable_outputs(split) == comparable_outputs(merged)
+    other = nbformat.v4.new_code_cell("print(1); print(3)", outputs=[
+        make("stream", name="stdout", text="1\n3\n"), make("execute_result", data={"text/plain": "x"})])
+    assert comparable_outputs(other) != comparable_outputs(merged)
+    assert split.outputs[0].text == "1\n", "the cell itself is left as it was"
