@@ -44,7 +44,6 @@ _spec.loader.exec_module(italian)
 NOT_YET_TRANSLATED = [
     "00_start_here.ipynb",
     "00_welcome_and_tour.ipynb",
-    "04_what_autogenerate_cannot_see.ipynb",
     "05_history_heads_and_branches.ipynb",
     "06_testing_migrations.ipynb",
     "07_development_and_production.ipynb",
