@@ -381,3 +381,18 @@ def test_outputs_compare_streams_as_nbval_does_however_the_kernel_split_them():
         make("stream", name="stdout", text="1\n3\n"), make("execute_result", data={"text/plain": "x"})])
     assert comparable_outputs(other) != comparable_outputs(merged)
     assert split.outputs[0].text == "1\n", "the cell itself is left as it was"
+
+
+def test_an_unquoted_all_digit_hash_is_refused_not_read_as_a_number(tmp_path):
+    """YAML reads ``en: 163840293235`` as an int (and ``0123...`` as octal): the cell would stay stale forever."""
+    path = tmp_path / "99.yaml"
+    path.write_text('notebook: 99_demo.ipynb\ncells:\n  "m1":\n    en: 163840293235\n    it: Ciao\n')
+    with pytest.raises(ValueError, match=r'en: hash 163840293235 of cell m1 must be quoted \("163840293235"\)'):
+        italian.load(path)
+
+
+def test_stamp_writes_the_hash_quoted_so_digits_stay_a_string():
+    text = 'notebook: 99_demo.ipynb\ncells:\n  "m1":\n    en: 4dae2fdaeaca\n    it: Ciao\n'
+    stamped = italian.restamp(text, "m1", "163840293235")
+    assert '    en: "163840293235"\n' in stamped
+    assert italian.yaml.safe_load(stamped)["cells"]["m1"]["en"] == "163840293235"

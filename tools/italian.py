@@ -222,6 +222,10 @@ def load(path: Path) -> dict:
     for key in data["cells"]:
         if not isinstance(key, str):  # YAML read an unquoted id such as 12345678 as a number
             raise ValueError(f"{path}: cell id {key!r} must be quoted (\"{key}\")")
+    for cid, entry in data["cells"].items():
+        en = entry.get("en") if isinstance(entry, dict) else None
+        if en is not None and not isinstance(en, str):  # an all-digit hash, read as a number
+            raise ValueError(f"{path}: en: hash {en} of cell {cid} must be quoted (\"{en}\"); `stamp` writes it so")
     return data
 
 
@@ -446,6 +450,15 @@ def stub(number: str) -> Path:
     return path
 
 
+def restamp(text: str, cid: str, digest: str) -> str:
+    """``text`` with cell ``cid``'s en: line set to ``digest``, quoted: an all-digit hash must stay a string."""
+    pattern = re.compile(rf'^(  "{re.escape(cid)}":\n    en:)[^\n]*$', re.MULTILINE)
+    text, count = pattern.subn(lambda match: f'{match.group(1)} "{digest}"', text)
+    if count != 1:
+        raise ValueError(f'no entry `  "{cid}":` followed by an `en:` line')
+    return text
+
+
 def stamp(number: str, cell_ids: list[str]) -> None:
     """Record that these cells' translations now match the English (edits the en: lines only)."""
     path = TRANSLATIONS / f"{number}.yaml"
@@ -454,10 +467,10 @@ def stamp(number: str, cell_ids: list[str]) -> None:
     for cid in cell_ids:
         if cid not in cells:
             raise SystemExit(f"no cell {cid} in {english_notebooks()[number].name}")
-        pattern = re.compile(rf'^(  "{re.escape(cid)}":\n    en:)[^\n]*$', re.MULTILINE)
-        text, count = pattern.subn(rf"\g<1> {source_hash(cells[cid])}", text)
-        if count != 1:
-            raise SystemExit(f'{path.name}: no entry `  "{cid}":` followed by an `en:` line')
+        try:
+            text = restamp(text, cid, source_hash(cells[cid]))
+        except ValueError as error:
+            raise SystemExit(f"{path.name}: {error}") from None
     load_text = yaml.safe_load(text)  # still valid YAML
     assert isinstance(load_text, dict)
     path.write_text(text, encoding="utf-8")
