@@ -46,7 +46,6 @@ NOT_YET_TRANSLATED = [
     "00_welcome_and_tour.ipynb",
     "03_sqlite_and_batch_mode.ipynb",
     "04_what_autogenerate_cannot_see.ipynb",
-    "06_testing_migrations.ipynb",
     "07_development_and_production.ipynb",
     "08_explorer.ipynb",
     "09_alembic_at_work.ipynb",
