@@ -46,7 +46,6 @@ NOT_YET_TRANSLATED = [
     "00_welcome_and_tour.ipynb",
     "03_sqlite_and_batch_mode.ipynb",
     "04_what_autogenerate_cannot_see.ipynb",
-    "07_development_and_production.ipynb",
     "08_explorer.ipynb",
     "09_alembic_at_work.ipynb",
     "10_postgresql_in_production.ipynb",
@@ -164,17 +163,34 @@ def english_view(text: str) -> str:
     return re.sub(r"""(workspaces/|['"])it_""", r"\1", text)
 
 
+def sanitizers(path: Path = ROOT / "tools" / "sanitize.cfg") -> list[tuple[re.Pattern, str]]:
+    """tools/sanitize.cfg's ``regex:`` / ``replace:`` pairs, which nbval applies before comparing."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith(("regex:", "replace:"))]
+    pairs = zip(lines[::2], lines[1::2])
+    return [(re.compile(regex.split(":", 1)[1].strip()), replace.split(":", 1)[1].strip()) for regex, replace in pairs]
+
+
+SANITIZERS = sanitizers()
+
+
+def sanitize(text: str) -> str:
+    """An output as nbval compares it: a backup's UTC time (tools/sanitize.cfg) is not a difference."""
+    for pattern, replace in SANITIZERS:
+        text = pattern.sub(replace, text)
+    return text
+
+
 def comparable_outputs(cell, view=lambda text: text) -> list:
-    """What strict nbval compares: streams, errors' names and messages, the text/html/markdown data."""
+    """What strict nbval compares: streams, errors' names and messages, the text/html/markdown data, sanitized."""
     out = []
     for output in cell.outputs:
         if output.output_type == "stream":
-            out.append((output.name, view(output.text)))
+            out.append((output.name, sanitize(view(output.text))))
         elif output.output_type == "error":
-            out.append((output.ename, view(output.evalue)))
+            out.append((output.ename, sanitize(view(output.evalue))))
         else:
             data = output.get("data", {})
-            out.append({k: view(data[k]) for k in ("text/plain", "text/html", "text/markdown") if k in data})
+            out.append({k: sanitize(view(data[k])) for k in ("text/plain", "text/html", "text/markdown") if k in data})
     return out
 
 
@@ -344,6 +360,18 @@ def test_a_comment_translation_cannot_smuggle_in_code(tmp_path):
     english = english_notebook(tmp_path)
     problems = italian.generate("99", english, translation(tmp_path, english, comment="x = 3"))[1]
     assert kinds(problems) == [("invalid", "c2")]
+
+
+def test_outputs_differing_only_where_nbval_sanitizes_compare_equal():
+    def cell(text):
+        return nbformat.v4.new_code_cell("prod.backup()", outputs=[nbformat.v4.new_output(
+            "execute_result", {"text/plain": text}, execution_count=1)])
+
+    made_then = cell("Backup('backups/prod-0004-20261202T003259.db', of='prod.db', revision='0004')")
+    made_now = cell("Backup('backups/prod-0004-20261202T022344-2.db', of='prod.db', revision='0004')")
+    other_revision = cell("Backup('backups/prod-0005-20261202T022344.db', of='prod.db', revision='0005')")
+    assert comparable_outputs(made_now) == comparable_outputs(made_then)
+    assert comparable_outputs(other_revision) != comparable_outputs(made_then)
 
 
 def test_code_edited_in_the_italian_notebook_is_caught(tmp_path):
