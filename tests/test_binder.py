@@ -221,8 +221,14 @@ CHILD = textwrap.dedent("""
 """)
 
 
+#: What the user's interpreter must reach: this interpreter's installed packages (site.addsitedir).
+PACKAGES = sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")})
+PROBE = "import site, sys\nfor f in sys.argv[1:]: site.addsitedir(f)\nimport pgserver, psycopg, psutil, sqlalchemy\n" \
+        "print('%d.%d' % sys.version_info[:2])"
+
+
 def _python_for(user: pwd.struct_passwd) -> str:
-    """An interpreter the user may run, of this one's version (so the installed wheels load).
+    """An interpreter the user may run, of this one's version, that loads this one's packages.
 
     As root the test's own may live where others cannot reach (pyenv under /root): then the
     system's ``pythonX.Y`` runs the same site-packages.
@@ -231,13 +237,14 @@ def _python_for(user: pwd.struct_passwd) -> str:
     candidates = [sys.executable, shutil.which(f"python{wanted}") or "", f"/usr/bin/python{wanted}"]
     for candidate in filter(None, candidates):
         try:
-            probe = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                   capture_output=True, text=True, timeout=TIMEOUT, cwd="/", **_as(user))
+            probe = subprocess.run([candidate, "-c", PROBE, *PACKAGES], capture_output=True, text=True,
+                                   timeout=TIMEOUT, cwd="/", env={"PATH": "/usr/bin:/bin"}, **_as(user))
         except OSError:  # not found, or not the user's to run
             continue
         if probe.returncode == 0 and probe.stdout.strip() == wanted:
             return candidate
-    pytest.skip(f"no Python {wanted} that {user.pw_name} may run (the test's own is {sys.executable})")
+    pytest.skip(f"no Python {wanted} that {user.pw_name} may run with {PACKAGES} (the test's own is "
+                f"{sys.executable}): nothing to start PostgreSQL with as that user")
 
 
 def _as(user: pwd.struct_passwd) -> dict:
@@ -248,10 +255,9 @@ def _as(user: pwd.struct_passwd) -> dict:
 def test_the_kits_postgresql_starts_and_stops_without_root(home):
     user = _user()
     python = _python_for(user)
-    packages = sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")})
     env = {"HOME": str(home), "USER": user.pw_name, "LOGNAME": user.pw_name, "PATH": "/usr/bin:/bin",
            "LANG": "C.UTF-8", "MIGRATOR_QUIET": "1"}
-    run = subprocess.run([python, "-c", CHILD, *packages], cwd=home, env=env, capture_output=True,
+    run = subprocess.run([python, "-c", CHILD, *PACKAGES], cwd=home, env=env, capture_output=True,
                          text=True, timeout=TIMEOUT, **_as(user))
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout.strip().splitlines()[-1])
