@@ -272,3 +272,30 @@ def test_the_kits_postgresql_starts_and_stops_without_root(home):
     assert not Path(f"/proc/{report['postmaster']}").exists() or \
         Path(f"/proc/{report['postmaster']}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     assert (home / ".postgres" / user.pw_name / "data").stat().st_uid == user.pw_uid
+
+
+# -- the kit installed as a copy -----------------------------------------------------------
+
+
+def test_a_copy_of_the_kit_without_the_repository_says_how_to_install_it(tmp_path):
+    """What repo2docker's ``pip install .`` would leave: the package in site-packages, alone."""
+    site = tmp_path / "site-packages"
+    shutil.copytree(PROJECT_ROOT / "migrator", site / "migrator", ignore=shutil.ignore_patterns("__pycache__"))
+    script = textwrap.dedent("""
+        import json, sys
+        import migrator
+        from migrator import MigratorError, Workspace
+        try:
+            Workspace("x", root=sys.argv[1], reset=True)
+        except MigratorError as error:
+            print(json.dumps({"kit": migrator.__file__, "what": error.what, "fix": error.fix}))
+    """)
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path / "workspaces")], cwd=tmp_path,
+                         env={**env, "PYTHONPATH": str(site)}, capture_output=True, text=True, timeout=TIMEOUT)
+    assert run.returncode == 0 and run.stdout, run.stderr[-3000:]
+    said = json.loads(run.stdout)
+    assert said["kit"] == str(site / "migrator" / "__init__.py")
+    assert str(site) in said["what"] and "alembic.ini" in said["what"]
+    assert "pip install -e ." in said["fix"]
+    assert not (tmp_path / "workspaces" / "x").exists()  # no half-made workspace left behind
