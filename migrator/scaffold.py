@@ -78,11 +78,21 @@ def remove(path: Path) -> None:
     shutil.rmtree(path)
 
 
+#: What every workspace is made from, beside the package (so the kit needs the repository around it).
+REPOSITORY_FILES = ("alembic.ini", "migrations/env.py", "migrations/script.py.mako")
+
+
 def create(path: Path, starter: str) -> None:
     if starter not in STARTERS:
         raise WorkspaceError(
             f"There is no starter called {starter!r}.",
             f"Use one of: {', '.join(STARTERS)}.",
+        )
+    missing = [name for name in REPOSITORY_FILES if not (PROJECT_ROOT / name).is_file()]
+    if missing:  # a copy of the package (`pip install .`, as repo2docker does for a root pyproject.toml)
+        raise WorkspaceError(
+            f"migrator is a copy without its repository: {PROJECT_ROOT} has no {', '.join(missing)}.",
+            "Install it from the repository with pip install -e . (or -r requirements.txt), not pip install .",
         )
     versions = path / "migrations" / "versions"
     versions.mkdir(parents=True, exist_ok=True)
