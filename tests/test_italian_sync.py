@@ -51,7 +51,6 @@ NOT_YET_TRANSLATED = [
     "07_development_and_production.ipynb",
     "08_explorer.ipynb",
     "09_alembic_at_work.ipynb",
-    "10_postgresql_in_production.ipynb",
 ]
 
 TRANSLATED = sorted(italian.translation_files())
