@@ -46,7 +46,6 @@ NOT_YET_TRANSLATED = [
     "00_welcome_and_tour.ipynb",
     "08_explorer.ipynb",
     "09_alembic_at_work.ipynb",
-    "10_postgresql_in_production.ipynb",
 ]
 
 TRANSLATED = sorted(italian.translation_files())
