@@ -19,7 +19,9 @@ The notebooks are read as git would commit them (tools/committed.py): after
 nbval runs the Italian notebooks like the English ones (pytest collects notebooks/it/ too),
 each kernel in the notebook's own folder, so their workspaces are notebooks/it/workspaces/.
 tests/test_notebooks.py checks only the English pages (notebooks/*.ipynb); the Italian
-equivalents of its structure rules are at the end of the Italian text section here.
+equivalents of its structure rules are at the end of the Italian text section here, the start
+page's own (its table of notebooks, the total time, "Ricominciare da capo", the links between
+the two start pages) after them.
 """
 
 from __future__ import annotations
