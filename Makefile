@@ -1,4 +1,4 @@
-# Migration Lab: `make lab` opens the course, `make test` runs every test,
+# Migration Lab: `make lab` opens the course (`make lab-it`: in Italian), `make test` runs every test,
 # `make reset-notebooks` puts the notebooks back as they were committed.
 # Both create the virtual environment (.venv) from requirements.txt when needed;
 # re-running them reinstalls nothing unless requirements.txt or pyproject.toml changed.
@@ -10,12 +10,18 @@ READY  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; CI and containers run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab reset-notebooks test bench lock clean
+.PHONY: lab lab-it reset-notebooks test bench lock clean
 
 # The start page, with the file browser at the repository root (.jupyter/jupyter_server_config.py
 # says why); tests/test_browser.py opens JupyterLab with exactly this command line.
 lab: $(READY)
 	$(BIN)/jupyter lab --config=.jupyter/jupyter_server_config.py $(ROOT_FLAG)
+
+# The Italian edition: the same JupyterLab, opened on the Italian start page, with the file browser
+# in notebooks/it/ (the command line overrides the config file's default_url and preferred_dir).
+IT_START_PAGE := notebooks/it/00_start_here.ipynb
+lab-it: $(READY)
+	$(BIN)/jupyter lab --config=.jupyter/jupyter_server_config.py $(ROOT_FLAG) --LabApp.default_url=/lab/tree/$(IT_START_PAGE) --ContentsManager.preferred_dir=notebooks/it
 
 # JupyterLab saves what learners type into the notebooks themselves; this restores every course
 # notebook (and the start page) as committed. Close their tabs first, or JupyterLab saves them again.

@@ -1,6 +1,7 @@
 # JupyterLab as the course opens it: `make lab` runs
 #     jupyter lab --config=.jupyter/jupyter_server_config.py
 # (tests/test_browser.py starts JupyterLab with the command line `make -n lab` prints).
+# `make lab-it` runs the same, with the Italian start page (notebooks/it/) as default_url and preferred_dir.
 #
 # - The server is rooted at the repository, so the file browser reaches alembic.ini, migrations/
 #   and migrator/checks.py, which notebooks 00 and 06 ask learners to open.

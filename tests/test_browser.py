@@ -6,6 +6,8 @@ temporary copy of the repository, plus what a test needs (a free loopback port, 
 browser of its own). The page opens the server's root URL, as the browser ``make lab`` opens
 does. Then, in a 1280 x 800 window (a laptop):
 
+- ``make lab-it`` (its own server) opens the Italian start page, the file browser in
+  notebooks/it/, and the two start pages' language links open each other;
 - the first thing shown is the start page, not a Launcher; the file browser lists the
   notebooks (the start page first) and reaches the repository root (alembic.ini, migrator/)
   but not the maintainer's or the machine's files (.venv, caches, build metadata);
@@ -51,6 +53,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 START_PAGE = "notebooks/00_start_here.ipynb"
+IT_START_PAGE = "notebooks/it/00_start_here.ipynb"  # what `make lab-it` opens
 NOTEBOOK = "notebooks/08_explorer.ipynb"
 WINDOW = {"width": 1280, "height": 800}
 TALL_WINDOW = {"width": 1280, "height": 1700}
@@ -112,10 +115,10 @@ def _copy_repository(target: Path) -> Path:
     return target
 
 
-def lab_command_line(repository: Path) -> list[str]:
-    """The JupyterLab arguments of ``make lab``, as make prints them (the install step not run)."""
+def lab_command_line(repository: Path, target: str = "lab") -> list[str]:
+    """The JupyterLab arguments of ``make lab`` (or ``make lab-it``), as make prints them (the install step not run)."""
     printed = subprocess.run(
-        ["make", "--no-print-directory", "-n", "-o", ".venv/.installed", "lab"],
+        ["make", "--no-print-directory", "-n", "-o", ".venv/.installed", target],
         cwd=repository, check=True, capture_output=True, text=True,
     ).stdout
     [line] = [line for line in printed.splitlines() if " lab" in line and "jupyter" in line]
@@ -221,22 +224,34 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser_page(lab):
+def browser():
+    """One Chromium for the module (Playwright's sync API runs one instance per thread)."""
     from playwright.sync_api import sync_playwright
 
+    _require_chromium()
     SCREENSHOTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+        chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, timeout=STEP_MS
         )
         try:
-            page = browser.new_context(viewport=WINDOW).new_page()
-            page.set_default_timeout(STEP_MS)
-            page.goto(f"{lab.url}/", wait_until="domcontentloaded")  # where `make lab` points the browser
-            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget")
-            yield page
+            yield chromium
         finally:
-            browser.close()
+            chromium.close()
+
+
+def _open(browser, url: str):
+    """A new browser window (1280 x 800) on ``url``, once JupyterLab has drawn its main area."""
+    page = browser.new_context(viewport=WINDOW).new_page()
+    page.set_default_timeout(STEP_MS)
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget")
+    return page
+
+
+@pytest.fixture(scope="module")
+def browser_page(lab, browser):
+    return _open(browser, f"{lab.url}/")  # where `make lab` points the browser
 
 
 def _current_path(page) -> str:
@@ -303,6 +318,46 @@ def test_the_file_browser_shows_the_course_and_reaches_the_repository(browser_pa
     page.screenshot(path=str(SCREENSHOTS / "file_browser_at_the_repository_root.png"))
     page.locator(".jp-FileBrowser .jp-DirListing-item", has_text="notebooks").first.dblclick()
     _listing_until(page, lambda names: "00_start_here.ipynb" in names)
+
+
+# -- the Italian edition: make lab-it -------------------------------------------------------------
+
+
+def _current_is(page, path: str) -> None:
+    page.wait_for_function(f"() => window.jupyterapp?.shell.currentWidget?.context?.path === {path!r}")
+
+
+def test_make_lab_it_opens_the_italian_start_page_and_the_two_start_pages_link_each_other(tmp_path, browser):
+    """`make lab-it`: its own server (the module's one is `make lab`'s), the Italian start page first,
+    the file browser in notebooks/it/; then each start page's language link opens the other one."""
+    repository = _copy_repository(tmp_path / "migration-lab")
+    server = JupyterLab(repository, tmp_path, lab_command_line(repository, "lab-it"))
+    assert server.arguments[:2] == lab_command_line(repository)[:2], "the same config as make lab"
+    server.start()
+    try:
+        with urllib.request.urlopen(f"{server.url}/", timeout=10) as response:
+            assert urllib.parse.urlparse(response.url).path == f"/lab/tree/{IT_START_PAGE}"
+        page = _open(browser, f"{server.url}/")
+        try:
+            _current_is(page, IT_START_PAGE)
+            heading = page.locator(".jp-NotebookPanel:visible .jp-MarkdownOutput h1").first
+            expect(heading).to_contain_text("Inizia qui")
+            assert page.locator(".jp-Launcher").count() == 0, "a Launcher is open"
+            names = _listing_until(page, lambda names: "00_welcome_and_tour.ipynb" in names)
+            assert "GLOSSARIO.md" in names and "08_explorer.ipynb" not in names, names  # notebooks/it/
+            notebooks = [name for name in names if name.endswith(".ipynb")]
+            assert notebooks[0] == "00_start_here.ipynb", names
+            page.screenshot(path=str(SCREENSHOTS / "lab_it_opens_the_italian_start_page.png"))
+
+            page.locator(".jp-NotebookPanel:visible .jp-MarkdownOutput a", has_text="start here").first.click()
+            _current_is(page, START_PAGE)
+            expect(page.locator(".jp-NotebookPanel:visible .jp-MarkdownOutput h1").first).to_contain_text("Start here")
+            page.locator(".jp-NotebookPanel:visible .jp-MarkdownOutput a", has_text="inizia qui").first.click()
+            _current_is(page, IT_START_PAGE)
+        finally:
+            page.context.close()
+    finally:
+        server.stop()
 
 
 # -- notebook 08, opened from the start page ----------------------------------------------------

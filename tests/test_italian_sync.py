@@ -19,7 +19,9 @@ The notebooks are read as git would commit them (tools/committed.py): after
 nbval runs the Italian notebooks like the English ones (pytest collects notebooks/it/ too),
 each kernel in the notebook's own folder, so their workspaces are notebooks/it/workspaces/.
 tests/test_notebooks.py checks only the English pages (notebooks/*.ipynb); the Italian
-equivalents of its structure rules are at the end of the Italian text section here.
+equivalents of its structure rules are at the end of the Italian text section here, the start
+page's own (its table of notebooks, the total time, "Ricominciare da capo", the links between
+the two start pages) after them.
 """
 
 from __future__ import annotations
@@ -43,8 +45,6 @@ _spec.loader.exec_module(italian)
 
 #: The English notebooks with no translation file yet. Translating one removes it from here.
 NOT_YET_TRANSLATED = [
-    "00_start_here.ipynb",
-    "00_welcome_and_tour.ipynb",
     "08_explorer.ipynb",
 ]
 
@@ -214,7 +214,10 @@ def test_outputs_are_the_english_ones(number):
 
 # ---------------------------------------------------------------- the Italian text
 
-@pytest.mark.parametrize("number", TRANSLATED)
+COURSE_PAGES = [n for n in TRANSLATED if n != italian.START_KEY]  # the start page has its own rules (below)
+
+
+@pytest.mark.parametrize("number", COURSE_PAGES)
 def test_italian_notebook_has_title_goals_recap_and_exercise(number):
     _, committed = pair(number)
     markdown = [c.source for c in committed.cells if c.cell_type == "markdown"]
@@ -238,7 +241,8 @@ def test_italian_text_names_the_italian_workspaces_and_links_resolve(number):
         for target in re.findall(r"\]\(([^)#\s]+\.(?:ipynb|md))", cell.source):
             path = (italian.IT / target).resolve()
             assert path.exists(), f"{cell.id}: the link {target} goes nowhere"
-            if path.parent == italian.NOTEBOOKS and (italian.IT / path.name).exists():
+            switch = path == italian.english_notebooks(committed=True)[number].resolve()  # "In English": this page
+            if path.parent == italian.NOTEBOOKS and (italian.IT / path.name).exists() and not switch:
                 raise AssertionError(f"{cell.id}: links the English {path.name}; the Italian one exists now")
 
 
@@ -250,7 +254,7 @@ LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+\.ipynb)\)")
 FOLDED = re.compile(r"<details>\s*<summary>\s*<b>La risposta</b>.*?</summary>(.+?)</details>", re.S)
 
 
-@pytest.mark.parametrize("number", [n for n in TRANSLATED if n != italian.START_KEY])  # the start page has none
+@pytest.mark.parametrize("number", COURSE_PAGES)  # the start page has no Time line of its own
 def test_italian_time_line_is_the_english_one(number):
     english, committed = pair(number)
     found = TIME.search(english.cells[0].source)
@@ -286,6 +290,65 @@ def test_italian_last_cell_leads_to_the_next_page_in_italian_if_it_exists(number
     expected = english_target if (italian.IT / english_target).exists() else f"../{english_target}"
     assert target == expected, f"the Next link goes to {expected} (the Italian page once it exists)"
     assert label.split(" ", 1)[0] == LINK.findall(english.cells[-1].source)[0][0].split(" ", 1)[0]
+
+
+# The Italian equivalents of tests/test_notebooks.py's rules for the start page.
+
+def course_table(source: str) -> dict[str, tuple[str, str, int]]:
+    """{file name: (link text, link target, minutes)} from the Markdown table rows that link a notebook."""
+    rows = {}
+    for line in source.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        links, minutes = LINK.findall(line), re.fullmatch(r"(\d+) min", cells[-1])
+        if line.lstrip().startswith("|") and links and minutes:
+            label, target = links[0]
+            rows[target.rsplit("/", 1)[-1]] = (label, target, int(minutes.group(1)))
+    return rows
+
+
+def markdown_text(notebook) -> str:
+    return "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+
+
+def test_italian_start_page_table_is_the_english_one_linking_italian_pages_where_they_exist():
+    english, committed = pair(italian.START_KEY)
+    english_rows, italian_rows = course_table(markdown_text(english)), course_table(markdown_text(committed))
+    assert list(italian_rows) == list(english_rows), "every notebook, in the English table's order"
+    lines = {name: line for line in markdown_text(committed).splitlines() for name in italian_rows if name in line}
+    for name, (label, target, minutes) in italian_rows.items():
+        assert minutes == english_rows[name][2], f"{name}: {minutes} min; the English table says {english_rows[name][2]}"
+        assert label.split(" · ", 1)[0] == name[:2] and " · " in label, f"link text {label!r}: 'NN · Titolo'"
+        if (italian.IT / name).exists():
+            assert target == name, f"{name}: link the Italian notebook, it exists"
+        else:
+            assert target == f"../{name}" and "(per ora in inglese)" in lines[name], (
+                f"{name}: not translated yet: link ../{name}, marked '(per ora in inglese)'")
+
+
+def test_italian_start_page_says_what_how_long_and_how_to_start_again():
+    english, committed = pair(italian.START_KEY)
+    first = committed.cells[0].source
+    assert first.startswith("# Inizia qui")
+    total = sum(minutes for _, _, minutes in course_table(markdown_text(committed)).values())
+    hours, minutes = divmod(total, 60)
+    assert f"circa {hours} ore e {minutes} minuti" in first, f"the total is {hours} h {minutes} min"
+    goals = first.split("## Che cosa imparerai", 1)
+    assert len(goals) == 2
+    english_goals = english.cells[0].source.split("## What you will learn", 1)[1].split("\n\n")[1]
+    bullets = re.findall(r"^- \S", goals[1].split("\n\n")[1], flags=re.M)
+    assert len(bullets) == len(re.findall(r"^- \S", english_goals, flags=re.M))
+    everything = markdown_text(committed)
+    assert "## Prima di iniziare" in everything and "make lab-it" in everything
+    again = everything.split("## Ricominciare da capo", 1)[1]
+    for how in ("Restart Kernel and Run All Cells", "exercise.start()", "notebooks/it/workspaces/",
+                "make reset-notebooks", "git checkout -- notebooks/it/", "Revert Notebook to Checkpoint"):
+        assert how in again, how
+
+
+def test_the_english_and_italian_start_pages_link_each_other():
+    english, committed = pair(italian.START_KEY)
+    assert f"](it/{italian.START})" in english.cells[0].source, "the English start page links the Italian one"
+    assert f"](../{italian.START})" in committed.cells[0].source, "the Italian start page links the English one"
 
 
 # ---------------------------------------------------------------- the checks catch what they should

@@ -30,7 +30,7 @@ def planned(project, target: str) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("target", ["test", "lab"])
+@pytest.mark.parametrize("target", ["test", "lab", "lab-it"])
 def test_first_run_creates_the_environment(project, target):
     plan = planned(project, target)
     assert "-m venv .venv" in plan
