@@ -260,8 +260,15 @@ class _Registry(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@pytest.fixture(scope="module")
+def genuine_tarball() -> bytes:
+    """The real tarball, from the project's cache or the real registry (before any test points
+    npm_config_registry elsewhere)."""
+    return bundled.tarball(bundled.MERMAID, static_site.CACHE)
+
+
 @pytest.fixture
-def registry(monkeypatch):
+def registry(genuine_tarball, monkeypatch):
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Registry)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -272,8 +279,8 @@ def registry(monkeypatch):
     httpd.server_close()
 
 
-def test_the_tarball_is_used_only_if_it_matches_its_pinned_integrity(registry, tmp_path):
-    genuine = bundled.tarball(bundled.MERMAID, static_site.CACHE)  # the cached, checked download
+def test_the_tarball_is_used_only_if_it_matches_its_pinned_integrity(registry, genuine_tarball, tmp_path):
+    genuine = genuine_tarball
     cache = tmp_path / "npm"
     registry.body = genuine[:-1] + bytes([genuine[-1] ^ 1])  # one bit changed on the way
     with pytest.raises(MigratorError, match="not the pinned release"):
@@ -458,7 +465,8 @@ def test_a_screenshot_shows_the_start_page_title(offline, server):
     box = heading.bounding_box()
     assert box["y"] < WINDOW["height"] / 3 and box["width"] > 200, box
     title = image.crop((int(box["x"]), int(box["y"]), int(box["x"] + box["width"]), int(box["y"] + box["height"])))
-    dark = sum(1 for r, g, b in title.getdata() if r + g + b < 200)
+    pixels = title.tobytes()  # RGB triples
+    dark = sum(1 for i in range(0, len(pixels), 3) if pixels[i] + pixels[i + 1] + pixels[i + 2] < 200)
     assert dark > 200, "no text where the title is"
     contents = page.locator(".site-contents").bounding_box()
     assert contents["x"] < box["x"] and contents["width"] > 150  # the contents beside the page

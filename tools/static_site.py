@@ -75,7 +75,7 @@ TEXT = {
         "open": "Open in JupyterLab",
         "open_title": "Needs the course running on this computer: make lab",
         "switch_title": "This page in English",
-        "switch_missing": "This page is not yet translated into Italian: the Italian edition's first page",
+        "switch_missing": "This page is not yet translated into Italian: this leads to the Italian edition",
         "fallback": "English",
         "snapshot": "A snapshot of this interactive widget, as the notebook saved it: its buttons "
                     "and lists need a running kernel. Download the notebook, or open it in "
@@ -94,7 +94,7 @@ TEXT = {
         "open": "Apri in JupyterLab",
         "open_title": "Serve il corso avviato su questo computer: make lab",
         "switch_title": "Questa pagina in italiano",
-        "switch_missing": "Questa pagina non esiste ancora in inglese: la prima pagina inglese",
+        "switch_missing": "Questa pagina non esiste in inglese: porta all'edizione inglese",
         "fallback": "inglese",
         "snapshot": "Un'istantanea di questo widget interattivo, come il notebook l'ha salvata: "
                     "pulsanti ed elenchi funzionano solo con un kernel attivo. Scarica il "
