@@ -235,6 +235,20 @@ def test_links_between_notebooks_become_links_between_pages():
     assert unmapped == ["../../README.md"]
 
 
+def test_the_build_empties_only_an_earlier_build(tmp_path):
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "mine.txt").write_text("keep me")
+    with pytest.raises(MigratorError, match="files that an earlier build did not write"):
+        static_site.build(precious, ["start"], log=lambda line: None)
+    assert (precious / "mine.txt").read_text() == "keep me" and len(list(precious.iterdir())) == 1
+    site = tmp_path / "site"
+    static_site.build(site, ["start"], log=lambda line: None)
+    (site / "stale.html").write_text("from last time")
+    static_site.build(site, ["start"], log=lambda line: None)  # an earlier build: emptied, rebuilt
+    assert not (site / "stale.html").exists() and (site / "en" / "00_start_here.html").is_file()
+
+
 def test_an_unknown_page_is_a_clear_error():
     with pytest.raises(MigratorError, match="--only 99"):
         static_site.select(["notebooks/00_start_here.ipynb"], ["99"])

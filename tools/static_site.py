@@ -63,6 +63,8 @@ LAB_URL = "http://localhost:8888/lab/tree/"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 MARKED_SCRIPTS = "<!--site:scripts-->"
+#: Written into every build: the next build empties only a folder that has it (or an empty one).
+BUILD_MARK = ".migration-lab-site"
 
 TEXT = {
     "en": {
@@ -494,9 +496,9 @@ def build(out: Path = SITE, only: list[str] | None = None, *, root: Path = ROOT,
     site = Site(pages=sorted(pages, key=lambda p: (p.language, _order(p))), course=set(course))
 
     scripts = bundled_files(MERMAID, cache)
-    if out.exists():
-        shutil.rmtree(out)
+    _empty(out)
     (out / STATIC).mkdir(parents=True)
+    (out / BUILD_MARK).write_text("made by tools/static_site.py: the next build empties this folder\n")
     exporters = {language: _exporter(language) for language in EDITIONS}
     (out / STATIC / "jupyterlab.css").write_text(_jupyterlab_css(exporters["en"]), encoding="utf-8")
     for name in ("site.css", "diagrams.js"):
@@ -516,6 +518,19 @@ def build(out: Path = SITE, only: list[str] | None = None, *, root: Path = ROOT,
         log(f"warning: {source} links to {', '.join(sorted(set(links)))}, which is not a course page")
     log(f"{len(site.pages)} pages in {out} in {time.perf_counter() - started:.1f} s")
     return site
+
+
+def _empty(out: Path) -> None:
+    """Remove a previous build at ``out``; refuse to empty anything else (``--out .`` by mistake)."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise MigratorError(f"--out {out} is not a folder.", "Give a folder for the site, such as _site.")
+    if out.is_dir() and any(out.iterdir()):
+        if not (out / BUILD_MARK).is_file():
+            raise MigratorError(
+                f"--out {out} already has files that an earlier build did not write; the build empties its folder.",
+                "Give a new or empty folder, or an earlier site build (make site writes _site/).",
+            )
+        shutil.rmtree(out)
 
 
 def main(argv: list[str] | None = None) -> int:
