@@ -524,3 +524,25 @@ def test_the_landing_page_names_both_editions(built):
     landing = (out / "index.html").read_text(encoding="utf-8")
     for language, folder in (("en", "en/"), ("it", "it/")):
         assert re.search(rf'hreflang="{language}" href="{folder}\d\d_\w+\.html"', landing), language
+
+
+def test_a_diagram_label_with_markup_is_drawn_as_written(browser, tmp_path):
+    """A Mermaid fence is text: a ``<br>`` in a label is a line break, ``<`` a character. (nbconvert
+    puts the fence into the page unescaped, so the browser's parser took the ``<br>`` away.)"""
+    import nbformat
+
+    repository = tmp_path / "course"  # not a git checkout: the notebooks on disk are the course
+    (repository / "notebooks").mkdir(parents=True)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell(
+        '# Start here · Migration Lab\n\n```mermaid\nflowchart TD\n'
+        '    A["0001: price<100<br>checked"] --> B["0002"]\n```\n')]
+    nbformat.write(notebook, repository / "notebooks" / "00_start_here.ipynb")
+    out = tmp_path / "site"
+    static_site.build(out, root=repository, log=lambda line: None)
+    page = browser.new_page()
+    page.goto((out / "en" / "00_start_here.html").as_uri())
+    _wait_for_diagrams(page)
+    labels = page.evaluate("() => [...document.querySelectorAll('.jp-Mermaid svg .nodeLabel')].map(e => e.innerHTML)")
+    page.close()
+    assert any("price&lt;100<br>checked" in label for label in labels), labels

@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:  # run as a script: make tools/ importable as a pa
     sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
+from jinja2 import pass_context  # noqa: E402
 from nbconvert import HTMLExporter  # noqa: E402
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath  # noqa: E402
 
@@ -329,10 +330,37 @@ def pager_html(site: Site, page: Page, reader: str) -> str:
     return f'<nav class="site-pager" aria-label="{text["previous"]} / {text["next"]}">{"".join(links)}</nav>'
 
 
-# ---------------------------------------------------------------- widgets: a snapshot
+# ---------------------------------------------------------------- Markdown, and widgets: a snapshot
+
+class MermaidEscapingRenderer(IPythonRenderer):
+    """nbconvert's Markdown renderer, except that a Mermaid fence's text is HTML-escaped: nbconvert
+    puts it into the page as it is, so a ``<br>`` or ``x < y`` in a label became markup and the
+    diagram's source (the element's text) lost it."""
+
+    def block_mermaidjs(self, code: str) -> str:
+        return f'<div class="jp-Mermaid"><pre class="mermaid">\n{html.escape(code.strip(), quote=False)}\n</pre></div>'
+
+
+class SiteExporter(HTMLExporter):
+    """nbconvert's HTML exporter with :class:`MermaidEscapingRenderer` for Markdown cells and outputs."""
+
+    @pass_context
+    def markdown2html(self, context, source):
+        cell = context.get("cell", {})
+        renderer = MermaidEscapingRenderer(
+            escape=False,
+            attachments=cell.get("attachments", {}),
+            embed_images=self.embed_images,
+            path=context.get("resources", {}).get("metadata", {}).get("path", ""),
+            anchor_link_text=self.anchor_link_text,
+            exclude_anchor_links=self.exclude_anchor_links,
+            **self.lexer_options,
+        )
+        return MarkdownWithMath(renderer=renderer).render(source)
+
 
 def _markdown(source: str) -> str:
-    return MarkdownWithMath(renderer=IPythonRenderer(escape=False)).render(source)
+    return MarkdownWithMath(renderer=MermaidEscapingRenderer(escape=False)).render(source)
 
 
 def _joined(value) -> str:
@@ -421,7 +449,7 @@ def freeze_widgets(notebook, reader: str) -> int:
 # ---------------------------------------------------------------- the build
 
 def _exporter(language: str) -> HTMLExporter:
-    return HTMLExporter(
+    return SiteExporter(
         extra_template_basedirs=[str(TEMPLATES)],
         template_name=TEMPLATE,
         exclude_input_prompt=True,
