@@ -380,16 +380,17 @@ def test_the_contents_and_the_pager_lead_through_the_course(offline, server):
     page = context.new_page()
     page.goto(server + "index.html")
     page.locator(".site-editions a[hreflang=en]").click()
-    expect(page.locator(".site-main h1").first).to_contain_text("Start here")
+    expect(page.locator(".site-main h1").first).to_contain_text("Start here", timeout=STEP_MS)
     page.locator(".site-main a", has_text="08 · ").first.click()  # the start page's course table
-    expect(page).to_have_url(re.compile(r"/en/08_explorer\.html$"))
+    page.wait_for_url(re.compile(r"/en/08_explorer\.html$"))
     expect(page.locator(".site-contents a[aria-current=page]")).to_contain_text("08 ·")
     page.locator(".site-pager a[rel=prev]").click()
+    page.wait_for_url(lambda url: not url.endswith("/en/08_explorer.html"))  # the page before 08
     expect(page.locator(".site-contents a[aria-current=page]")).not_to_contain_text("08 ·")
     page.locator(".site-pager a[rel=next]").click()
-    expect(page).to_have_url(re.compile(r"/en/08_explorer\.html$"))
+    page.wait_for_url(re.compile(r"/en/08_explorer\.html$"))
     page.locator(".site-contents a", has_text="Start here").click()
-    expect(page).to_have_url(re.compile(r"/en/00_start_here\.html$"))
+    page.wait_for_url(re.compile(r"/en/00_start_here\.html$"))
     page.close()
 
 
@@ -398,18 +399,18 @@ def test_the_language_switch(offline, server):
     page = context.new_page()
     page.goto(server + "en/02_change_the_model.html")
     page.locator(".site-header a.site-language[hreflang=it]").click()
-    expect(page).to_have_url(re.compile(r"/it/02_change_the_model\.html$"))
+    page.wait_for_url(re.compile(r"/it/02_change_the_model\.html$"))
     assert page.evaluate("() => document.documentElement.lang") == "it"
-    expect(page.locator(".site-main h1").first).to_contain_text("Modifica il modello")
+    expect(page.locator(".site-main h1").first).to_contain_text("Modifica il modello", timeout=STEP_MS)
     expect(page.locator(".site-download")).to_have_text("Scarica il notebook")
     page.locator(".site-header a.site-language[hreflang=en]").click()
-    expect(page).to_have_url(re.compile(r"/en/02_change_the_model\.html$"))
+    page.wait_for_url(re.compile(r"/en/02_change_the_model\.html$"))
     # 08 has no translation yet: the switch leads into the Italian edition and says so
     page.goto(server + "en/08_explorer.html")
     switch = page.locator(".site-header a.site-language[hreflang=it]")
     assert "not yet translated" in switch.get_attribute("title")
     switch.click()
-    expect(page).to_have_url(re.compile(r"/it/\d\d_\w+\.html$"))
+    page.wait_for_url(re.compile(r"/it/\d\d_\w+\.html$"))
     page.close()
 
 
@@ -514,7 +515,7 @@ def test_a_page_opened_as_a_file_draws_its_diagrams(browser, built):
     assert page.evaluate("() => document.documentElement.dataset.diagrams") == "drawn"
     assert page.locator(".jp-Mermaid figure svg").count() == page.locator(".jp-Mermaid").count() > 0
     page.locator(".site-header a.site-language[hreflang=it]").click()
-    expect(page.locator(".site-main h1").first).to_contain_text("Modifica il modello")
+    expect(page.locator(".site-main h1").first).to_contain_text("Modifica il modello", timeout=STEP_MS)
     assert traffic.left == [] and traffic.errors == [] and traffic.failed == []
     context.close()
 
