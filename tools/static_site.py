@@ -170,7 +170,7 @@ def course_sources(known) -> list[str]:
     Versions): the tracked ones, or without git the ones on disk."""
     root = known.root
     if known.use_git:
-        candidates = [path for path in known.tracked if not known.is_left_out(root / path)]
+        candidates = list(known.tracked)  # untracked copies (Untitled.ipynb) are not the course
     else:
         candidates = [path.relative_to(root).as_posix()
                       for folder in EDITIONS.values() for path in (root / folder).glob("*.ipynb")]
@@ -259,10 +259,9 @@ class Site:
     def counterpart(self, page: Page, language: str) -> Page | None:
         """The same page in ``language``; else that edition's start page, else its first page."""
         same = [p for p in self.pages if p.language == language]
-        for candidate in ([p for p in same if p.key == page.key] + [p for p in same if p.key == START_KEY]
-                          + sorted(same, key=_order)):
-            return candidate
-        return None
+        candidates = ([p for p in same if p.key == page.key] + [p for p in same if p.key == START_KEY]
+                      + sorted(same, key=_order))
+        return candidates[0] if candidates else None
 
 
 def _href(page: Page, target: str) -> str:
@@ -270,7 +269,8 @@ def _href(page: Page, target: str) -> str:
 
 
 def header_html(site: Site, page: Page, reader: str) -> str:
-    """The bar at the top: course name, the page's title, language switch, download, JupyterLab."""
+    """The bar at the top: the course's name (to its first page), the language switch, the
+    notebook to download, and the link that opens it in JupyterLab."""
     text = TEXT[reader]
     edition = site.edition(reader)
     home = edition[0] if edition else page
