@@ -33,7 +33,7 @@ test: $(READY)
 # The whole course, English and Italian, as committed with its outputs, into _site/ (git-ignored):
 # open _site/index.html, no server needed. Mermaid comes from its npm tarball, checked against the
 # sha512 pinned in tools/bundled.py and cached in .cache/npm/ (the registry is asked once).
-# tests/test_site.py builds a subset in make test; the whole course takes longer (bench/RESULTS.md).
+# make test builds it too (tests/test_site.py: about 12 s of CPU, bench/RESULTS.md) and reads it offline in Chromium.
 site: $(READY)
 	$(BIN)/python tools/static_site.py --out _site
 
