@@ -63,9 +63,10 @@ def main(argv=None) -> int:
         subset, subset_cpu, subset_pages = build_seconds(scratch / "subset", SUBSET, env)
         rows.append((f"the pages the test's browser reads ({subset_pages}: {', '.join(SUBSET)})", subset, subset_cpu))
         if not args.skip_cold:
-            rows.append(("Mermaid's tarball, first download and check (once per machine)", *timed(
-                [sys.executable, "-c", "import sys; from pathlib import Path; from tools.bundled import "
-                 "MERMAID, bundled_files; bundled_files(MERMAID, Path(sys.argv[1]))", str(scratch / "cold")], env)))
+            download = ("import sys; from pathlib import Path; from tools.bundled import MERMAID, bundled_files; "
+                        "bundled_files(MERMAID, Path(sys.argv[1]))")
+            rows.append(("Mermaid's tarball, first download and check (once per machine)",
+                         *timed([sys.executable, "-c", download, str(scratch / "cold")], env)))
     # The build is one process on one core: on a quiet machine its wall time is its CPU time; on a
     # shared one the wall time also counts the waits for a core. So the CPU time decides.
     verdict = ("yes: tests/test_site.py builds the whole course" if full_cpu <= QUICK_ENOUGH_SECONDS

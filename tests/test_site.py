@@ -33,13 +33,14 @@ import socket
 import threading
 import urllib.parse
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from playwright.sync_api import expect
+from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _require_chromium
 
 from migrator import PROJECT_ROOT
 from migrator.errors import MigratorError
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _require_chromium
 from tools import bundled, static_site
 from tools.committed import versions
 
@@ -95,7 +96,7 @@ class Traffic:
         self.errors: list[str] = []  # console errors and uncaught exceptions
 
     def local(self, url: str) -> bool:
-        return url.startswith(self.origin) or url.startswith("file://") or url.startswith("data:")
+        return url.startswith((self.origin, "file://", "data:"))
 
     def route(self, route) -> None:
         if self.local(route.request.url):
@@ -186,7 +187,7 @@ def _committed(source: str) -> str:
 def mermaid_fences(notebook: dict) -> int:
     """Mermaid fences in a notebook's Markdown, its text/markdown outputs and its saved widgets."""
     def count(text) -> int:
-        return len(re.findall(r"^\s*```mermaid", "".join(text), re.M))
+        return len(re.findall(r"^\s*```mermaid", "".join(text), re.MULTILINE))
 
     found = 0
     for cell in notebook["cells"]:
@@ -290,7 +291,7 @@ class _Registry(http.server.BaseHTTPRequestHandler):
     """A loopback npm registry that serves one tarball (the real one, or altered bytes)."""
 
     body = b""
-    asked: list[str] = []
+    asked: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         type(self).asked.append(self.path)
@@ -385,7 +386,7 @@ def test_no_console_errors_and_no_request_leaves_the_machine(visited):
 
 def test_every_relative_link_leads_to_a_page(visited, built, server):
     shown, _ = visited
-    out, site = built
+    out, _ = built
     checked = 0
     for path, facts in shown.items():
         for link in facts["links"]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import posixpath
 import re
 import shutil
@@ -39,13 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make tools/ importable as a package
     sys.path.insert(0, str(ROOT))
 
-import nbformat  # noqa: E402
-from jinja2 import pass_context  # noqa: E402
-from nbconvert import HTMLExporter  # noqa: E402
-from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath  # noqa: E402
+import nbformat
+from jinja2 import pass_context
+from nbconvert import HTMLExporter
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
-from migrator.errors import MigratorError  # noqa: E402
-from tools.bundled import MERMAID, bundled_files  # noqa: E402
+from migrator.errors import MigratorError
+from tools.bundled import MERMAID, bundled_files
 
 SITE = ROOT / "_site"
 CACHE = ROOT / ".cache" / "npm"
@@ -158,7 +157,7 @@ def title_of(notebook) -> str:
     """The first Markdown heading of level 1, as plain text; the file name if there is none."""
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
-            found = re.search(r"^#\s+(.+?)\s*#*$", cell.source, re.M)
+            found = re.search(r"^#\s+(.+?)\s*#*$", cell.source, re.MULTILINE)
             if found:
                 text = re.sub(r"[*_`]", "", found.group(1))
                 return re.sub(r"\[([^]]*)\]\([^)]*\)", r"\1", text)
@@ -202,8 +201,8 @@ def select(sources: list[str], only: list[str] | None) -> list[str]:
 
 # ---------------------------------------------------------------- links and language
 
-ANCHOR = re.compile(r"<a\b[^>]*>", re.I)
-HREF = re.compile(r"""\bhref=(["'])(.*?)\1""", re.I | re.S)
+ANCHOR = re.compile(r"<a\b[^>]*>", re.IGNORECASE)
+HREF = re.compile(r"""\bhref=(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
 
 
 def rewrite_links(body: str, page: Page, course: set[str]) -> tuple[str, list[str]]:
@@ -218,7 +217,7 @@ def rewrite_links(body: str, page: Page, course: set[str]) -> tuple[str, list[st
         if not found:
             return tag
         target = html.unescape(found.group(2))
-        if re.match(r"[a-z][a-z0-9+.-]*:|#|/", target, re.I) or not target:
+        if re.match(r"[a-z][a-z0-9+.-]*:|#|/", target, re.IGNORECASE) or not target:
             return tag
         path, _, fragment = target.partition("#")
         if not path.endswith(".ipynb"):
