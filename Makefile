@@ -1,5 +1,6 @@
 # Migration Lab: `make lab` opens the course (`make lab-it`: in Italian), `make test` runs every test,
-# `make reset-notebooks` puts the notebooks back as they were committed.
+# `make reset-notebooks` puts the notebooks back as they were committed,
+# `make site` writes the course as a static HTML site to read offline (_site/index.html).
 # Both create the virtual environment (.venv) from requirements.txt when needed;
 # re-running them reinstalls nothing unless requirements.txt or pyproject.toml changed.
 
@@ -10,7 +11,7 @@ READY  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; CI and containers run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab lab-it reset-notebooks test bench lock clean
+.PHONY: lab lab-it reset-notebooks test site bench lock clean
 
 # The start page, with the file browser at the repository root (.jupyter/jupyter_server_config.py
 # says why); tests/test_browser.py opens JupyterLab with exactly this command line.
@@ -35,11 +36,19 @@ test: $(READY)
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest notebooks
 
+# The whole course, English and Italian, as committed with its outputs, into _site/ (git-ignored):
+# open _site/index.html, no server needed. Mermaid comes from its npm tarball, checked against the
+# sha512 pinned in tools/bundled.py and cached in .cache/npm/ (the registry is asked once).
+# make test builds it too (tests/test_site.py: about 12 s of CPU, bench/RESULTS.md) and reads it offline in Chromium.
+site: $(READY)
+	$(BIN)/python tools/static_site.py --out _site
+
 bench: $(READY)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/chain.py
 	$(BIN)/python bench/postgres.py
 	$(BIN)/python bench/install.py
+	$(BIN)/python bench/site.py
 
 # Installs with uv when it can be had from PyPI (about 4x faster), else with pip; both install
 # exactly the versions in constraints.txt, so every machine gets the same set.
@@ -61,4 +70,4 @@ lock: $(READY)
 	    $(VENV)/requirements-no-editable.txt -o constraints.txt
 
 clean:
-	rm -rf $(VENV) notebooks/workspaces notebooks/it/workspaces workspaces
+	rm -rf $(VENV) notebooks/workspaces notebooks/it/workspaces workspaces _site .cache

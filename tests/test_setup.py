@@ -30,13 +30,20 @@ def planned(project, target: str) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("target", ["test", "lab", "lab-it"])
+@pytest.mark.parametrize("target", ["test", "lab", "lab-it", "site"])
 def test_first_run_creates_the_environment(project, target):
     plan = planned(project, target)
     assert "-m venv .venv" in plan
     # uv when it can be had, pip otherwise: both install exactly the pinned set
     assert "uv pip install --quiet --python .venv/bin/python -r requirements.txt -c constraints.txt" in plan
     assert "pip install --quiet -r requirements.txt -c constraints.txt" in plan
+
+
+def test_make_site_builds_the_whole_course_into_the_ignored_folder(project):
+    plan = planned(project, "site")
+    assert plan.splitlines()[-1] == ".venv/bin/python tools/static_site.py --out _site"  # no --only: everything
+    ignored = (PROJECT_ROOT / ".gitignore").read_text().splitlines()
+    assert "_site/" in ignored and ".cache/" in ignored  # the build and the npm tarball it caches
 
 
 def test_the_pins_cover_every_requirement():
