@@ -1,0 +1,127 @@
+"""The workshop hub for real: JupyterHub, its proxy, two learners' servers and kernels.
+
+Two learners log in with the room's password at the same time and run notebook 01 end to end,
+then its exercise (solution, then check), through the proxy's REST API and the kernel
+websocket, as JupyterLab does (tools/hub_client.py). Then: each has their own copy and
+workspaces, the shared snapshot is read-only, the instructor is the admin, and once the hub is
+stopped not one process it started is alive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("jupyterhub", reason="JupyterHub is not installed: see requirements.txt")
+
+from migrator.exercises import get  # noqa: E402
+from tools.hub_client import Learner, LearnerError, exercise_cells, expected_errors, failures  # noqa: E402
+from tools.workshop import ADMIN, ROOT, Hub, learner_names, snapshot  # noqa: E402
+
+NOTEBOOK = "notebooks/01_first_model_first_revision.ipynb"
+WHERE_IS_THE_KIT = "import migrator, os; print(migrator.__file__); print(os.getcwd())"
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="JupyterHub does not run on Windows")
+
+
+def test_workspaces_made_from_a_read_only_course_are_writable(tmp_path):
+    """The shared snapshot is read-only; what the kit copies out of it must not stay read-only."""
+    course = snapshot(ROOT, tmp_path / "course")
+    assert not os.stat(course / "migrator" / "templates" / "models.py.template").st_mode & stat.S_IWUSR
+    made = subprocess.run(
+        [sys.executable, "-c", "import sys; from migrator import Workspace\n"
+         "for starter in ('empty', 'bookshop'): Workspace(starter, root=sys.argv[1], starter=starter)\n"
+         "import migrator; print(migrator.__file__)",
+         str(tmp_path / "workspaces")],
+        env={**os.environ, "PYTHONPATH": str(course)}, cwd=tmp_path, capture_output=True, text=True, check=True,
+    )
+    assert made.stdout.strip() == str(course / "migrator" / "__init__.py")
+    files = [p for p in (tmp_path / "workspaces").rglob("*") if p.is_file()]
+    assert len(files) > 8, made.stderr
+    read_only = [str(p.relative_to(tmp_path)) for p in files if not os.stat(p).st_mode & stat.S_IWUSR]
+    assert not read_only, f"a learner could not save these: {read_only}"
+
+
+async def learner_session(hub: Hub, name: str) -> tuple[list, dict]:
+    async with Learner(hub.url, name, hub.room_password) as learner:
+        await learner.login()
+        await learner.start_server(timeout=120)
+        notebook = await learner.read_notebook(NOTEBOOK)
+        cells = await learner.run(NOTEBOOK, [WHERE_IS_THE_KIT, *exercise_cells(get("nb01").solution_code)])
+        return cells, expected_errors(notebook)
+
+
+async def forbidden(hub: Hub, name: str, password: str) -> bool:
+    async with Learner(hub.url, name, password) as someone:
+        try:
+            await someone.login()
+        except LearnerError:
+            return True
+        return False
+
+
+async def room(hub: Hub) -> dict:
+    sessions = await asyncio.gather(*(learner_session(hub, name) for name in hub.learners))
+    async with Learner(hub.url, ADMIN, hub.admin_password) as instructor:
+        await instructor.login()
+        users = await instructor.hub_api("GET", "/users")
+    async with Learner(hub.url, hub.learners[0], hub.room_password) as learner:
+        await learner.login()
+        try:
+            await learner.hub_api("GET", "/users")
+            learner_lists_users = True
+        except LearnerError:
+            learner_lists_users = False
+    return {
+        "sessions": dict(zip(hub.learners, sessions)),
+        "users": {u["name"]: u for u in users},
+        "learner_lists_users": learner_lists_users,
+        "instructor_with_room_password": not await forbidden(hub, ADMIN, hub.room_password),
+        "stranger": not await forbidden(hub, "learner99", hub.room_password),
+        "wrong_password": not await forbidden(hub, hub.learners[1], "not-the-password"),
+    }
+
+
+def test_two_learners_run_notebook_01_and_its_exercise_on_a_real_hub(tmp_path):
+    hub = Hub(tmp_path / "workshop", learners=2).start()
+    try:
+        outcome = asyncio.run(asyncio.wait_for(room(hub), timeout=240))
+        processes = {p.name() for p in hub.tree()}
+    finally:
+        leftovers = hub.stop()
+
+    course, homes = hub.state / "course", hub.state / "home"
+    assert hub.learners == learner_names(2) == ["learner01", "learner02"]
+    for name, (cells, expected) in outcome["sessions"].items():
+        assert expected, "notebook 01 teaches one error (NoChangesError): the test must see it"
+        assert not failures(cells, expected), failures(cells, expected)
+        kit, cwd = cells[-3].text.split()
+        assert kit == str(course / "migrator" / "__init__.py")  # the shared, read-only kit
+        assert cwd == str(homes / name / "notebooks")
+        workspace = homes / name / "notebooks" / "workspaces"
+        assert (workspace / "01_first_model_first_revision" / "app.db").is_file()
+        assert any((workspace / "exercise_nb01" / "migrations" / "versions").glob("0002_*.py"))
+        models = workspace / "exercise_nb01" / "models.py"
+        assert "class Publisher" in models.read_text()
+        assert os.stat(models).st_mode & stat.S_IWUSR, "a learner's workspace files are writable"
+        assert os.stat(homes / name / NOTEBOOK).st_mode & stat.S_IWUSR
+    assert not (course / "notebooks" / "workspaces").exists(), "no learner wrote into the shared course"
+    for path in [course, *course.rglob("*")]:
+        assert not os.stat(path).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH), path
+
+    assert outcome["users"][ADMIN]["admin"] is True
+    assert {n for n, u in outcome["users"].items() if not u["admin"]} == set(hub.learners)
+    assert not outcome["learner_lists_users"], "learners are not admins"
+    assert not outcome["instructor_with_room_password"]
+    assert not outcome["stranger"] and not outcome["wrong_password"]
+
+    assert {"jupyterhub", "configurable-ht"} <= processes
+    assert sum("jupyterhub-singleuser" in c for c in hub.commands.values()) == 2, "both servers were seen"
+    assert sum("ipykernel_launcher" in c for c in hub.commands.values()) == 2, "both kernels were seen"
+    assert not leftovers, f"processes the hub left running (killed now): {leftovers}"
+    assert not hub.survivors()
