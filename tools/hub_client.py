@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import aiohttp
+from yarl import URL
 
 
 class LearnerError(RuntimeError):
@@ -55,7 +56,7 @@ class Learner:
         await self.session.close()
 
     def _xsrf(self, path: str) -> str:
-        cookies = self.session.cookie_jar.filter_cookies(f"{self.hub}{path}")
+        cookies = self.session.cookie_jar.filter_cookies(URL(f"{self.hub}{path}"))
         return cookies["_xsrf"].value if "_xsrf" in cookies else ""
 
     async def login(self) -> None:

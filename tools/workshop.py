@@ -20,6 +20,7 @@ and remembers every process it saw, so a caller can prove none outlived it.
 from __future__ import annotations
 
 import argparse
+import compileall
 import io
 import os
 import secrets
@@ -70,6 +71,8 @@ def snapshot(repository: Path, destination: Path) -> Path:
                 shutil.copytree(source, destination / part, ignore=_not_course)
             elif source.exists():
                 shutil.copy2(source, destination / part)
+    # compiled once here, so no kernel writes __pycache__ into the shared course (root could)
+    compileall.compile_dir(destination / "migrator", quiet=1)
     make_read_only(destination)
     return destination
 

@@ -56,7 +56,8 @@ c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "home" / "{username}
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab/tree/notebooks/00_start_here.ipynb"
 c.Spawner.notebook_dir = str(STATE / "home" / "{username}")
-c.Spawner.environment = {"PYTHONPATH": str(COURSE)}
+# The kit is compiled in the snapshot already; nothing may write bytecode into it (root could).
+c.Spawner.environment = {"PYTHONPATH": str(COURSE), "PYTHONDONTWRITEBYTECODE": "1"}
 if os.getuid() == 0:  # CI and containers run as root; JupyterLab refuses without being told
     c.Spawner.args = ["--allow-root"]
 c.Spawner.start_timeout = int(os.environ.get("MIGRATION_LAB_START_TIMEOUT", "120"))
