@@ -10,12 +10,20 @@ READY  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; CI and containers run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab reset-notebooks test bench lock clean
+.PHONY: lab reset-notebooks test bench lock clean workshop
 
 # The start page, with the file browser at the repository root (.jupyter/jupyter_server_config.py
 # says why); tests/test_browser.py opens JupyterLab with exactly this command line.
 lab: $(READY)
 	$(BIN)/jupyter lab --config=.jupyter/jupyter_server_config.py $(ROOT_FLAG)
+
+# A JupyterHub on this machine for a room of N learners (docs/workshop.md): learner01 .. learnerNN
+# log in with one shared password, `instructor` is the admin. IP=0.0.0.0 lets the room's laptops in.
+N    ?= 30
+IP   ?= 127.0.0.1
+PORT ?= 8000
+workshop: $(READY)
+	$(BIN)/python -m tools.workshop --learners $(N) --ip $(IP) --port $(PORT)
 
 # JupyterLab saves what learners type into the notebooks themselves; this restores every course
 # notebook (and the start page) as committed. Close their tabs first, or JupyterLab saves them again.
@@ -34,6 +42,7 @@ bench: $(READY)
 	$(BIN)/python bench/chain.py
 	$(BIN)/python bench/postgres.py
 	$(BIN)/python bench/install.py
+	$(BIN)/python bench/workshop.py
 
 # Installs with uv when it can be had from PyPI (about 4x faster), else with pip; both install
 # exactly the versions in constraints.txt, so every machine gets the same set.
@@ -56,3 +65,4 @@ lock: $(READY)
 
 clean:
 	rm -rf $(VENV) notebooks/workspaces notebooks/it/workspaces workspaces
+	if [ -d .workshop ]; then chmod -R u+w .workshop && rm -rf .workshop; fi

@@ -210,6 +210,9 @@ def advice(results: list[dict], v: dict, target: int = 30) -> str:
                 f"latency under 2x the single user's; at {v['past']} it passes that line.")
     if v["past"] is None and tested >= target:
         return head + f" For {target}, this VM is enough (memory: about {need_gb:.0f} GB at the peak)."
+    if v["past"] is None:
+        return head + (f" This run does not show where the limit is: run it with larger K (memory for "
+                       f"{target}: about {need_gb:.0f} GB, {v['per_user_mb']:.0f} MB per learner at the peak).")
     return (head + f" For {target}: about {need_cores} cores ({groups} x {v['holds']} learners per "
             f"{cores} cores) and {need_gb:.0f} GB of memory ({v['per_user_mb']:.0f} MB per learner at the "
             f"peak): one TLJH VM of that size, or Z2JH nodes adding up to it.")
