@@ -125,3 +125,52 @@ def test_two_learners_run_notebook_01_and_its_exercise_on_a_real_hub(tmp_path):
     assert sum("ipykernel_launcher" in c for c in hub.commands.values()) == 2, "both kernels were seen"
     assert not leftovers, f"processes the hub left running (killed now): {leftovers}"
     assert not hub.survivors()
+
+
+def test_the_one_command_starts_a_hub_for_n_learners_and_ctrl_c_stops_it(tmp_path):
+    """`python -m tools.workshop --learners 3` (what `make workshop N=3` runs), then Ctrl-C (SIGINT)."""
+    import signal
+    import time
+    import urllib.request
+
+    import psutil
+
+    from tools.workshop import free_port
+
+    port, state = free_port(), tmp_path / "room"
+    command = subprocess.Popen(
+        [sys.executable, "-m", "tools.workshop", "--learners", "3", "--port", str(port), "--state", str(state)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        text=True, start_new_session=True,
+    )
+    seen = {}
+    try:
+        banner = [command.stdout.readline() for _ in range(4)]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/hub/login", timeout=2).read().decode()
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError("the hub did not answer within 60 s")
+        root = psutil.Process(command.pid)
+        seen = {p.pid: p.create_time() for p in [root, *root.children(recursive=True)]}
+        assert "learner01 .. learner03" in banner[1]
+        room_password = banner[1].rsplit("password: ", 1)[1].strip()
+        assert f"learners={room_password}" in (state / "passwords.txt").read_text()
+        assert oct(os.stat(state / "passwords.txt").st_mode & 0o777) == "0o600"
+        assert 'name="password"' in page
+        command.send_signal(signal.SIGINT)
+        command.wait(30)
+    finally:
+        if command.poll() is None:
+            command.kill()
+    alive = [pid for pid, created in seen.items()
+             if psutil.pid_exists(pid) and psutil.Process(pid).create_time() == created
+             and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    assert len(seen) >= 2, "the hub and its proxy were running"
+    assert not alive, f"still running after Ctrl-C: {alive}"

@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     state = args.state.resolve()
     state.mkdir(parents=True, exist_ok=True)
     snapshot(ROOT, state / "course")
-    env = hub_environment(state, args.learners, ip=args.ip, port=args.port, hub_port=8081, proxy_api_port=8001)
+    env = hub_environment(state, args.learners, ip=args.ip, port=args.port)
     names = learner_names(args.learners)
     host = socket.gethostname() if args.ip == "0.0.0.0" else args.ip
     print(
@@ -292,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
         f"  learners' folders: {state / 'home'}/<name>/   Ctrl-C stops the hub and every server.",
         flush=True,
     )
-    return subprocess.call(hub_command(), cwd=state, env=env)
+    os.chdir(state)
+    command = hub_command()
+    os.execve(command[0], command, env)  # the hub itself from here on: Ctrl-C reaches it directly
 
 
 if __name__ == "__main__":
