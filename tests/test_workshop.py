@@ -47,6 +47,21 @@ def test_workspaces_made_from_a_read_only_course_are_writable(tmp_path):
     assert not read_only, f"a learner could not save these: {read_only}"
 
 
+def test_copy_into_gives_a_learner_the_course_once_and_keeps_their_work(tmp_path):
+    """What a learner's server runs first on Z2JH/TLJH: `python -m tools.workshop --copy-into HOME`."""
+    course = snapshot(ROOT, tmp_path / "course")
+    home = tmp_path / "home"
+    copy = [sys.executable, "-m", "tools.workshop", "--copy-into", str(home)]
+    subprocess.run(copy, cwd=course, env={**os.environ, "PYTHONPATH": str(course)}, check=True)
+    notebook = home / NOTEBOOK
+    assert notebook.read_bytes() == (course / NOTEBOOK).read_bytes()
+    assert (home / "examples" / "library").is_dir() and (home / "alembic.ini").is_file()
+    assert os.stat(notebook).st_mode & stat.S_IWUSR
+    notebook.write_text("my work")
+    subprocess.run(copy, cwd=course, env={**os.environ, "PYTHONPATH": str(course)}, check=True)
+    assert notebook.read_text() == "my work", "a second start must not overwrite the learner's notebooks"
+
+
 async def learner_session(hub: Hub, name: str) -> tuple[list, dict]:
     async with Learner(hub.url, name, hub.room_password) as learner:
         await learner.login()

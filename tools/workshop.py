@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "workshop" / "jupyterhub_config.py"
 #: What a learner's copy holds: what the notebooks open, run or link to. Not tests, tools, bench.
 COURSE_PARTS = ("notebooks", "migrator", "migrations", "examples", "alembic.ini", "README.md")
+#: The shared snapshot also holds what installs and starts it (the image for Z2JH is built from it).
+SNAPSHOT_PARTS = (*COURSE_PARTS, "tools", "workshop", "pyproject.toml", "requirements.txt", "constraints.txt")
 ADMIN = "instructor"
 READ_ONLY_FILE, READ_ONLY_DIR = 0o444, 0o555
 
@@ -59,13 +61,13 @@ def snapshot(repository: Path, destination: Path) -> Path:
     destination.mkdir(parents=True)
     if (repository / ".git").exists():
         archive = subprocess.run(
-            ["git", "-C", str(repository), "archive", "--format=tar", "HEAD", *COURSE_PARTS],
+            ["git", "-C", str(repository), "archive", "--format=tar", "HEAD", *SNAPSHOT_PARTS],
             check=True, capture_output=True,
         ).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(destination, filter="data")
     else:  # a downloaded archive: the files as they are
-        for part in COURSE_PARTS:
+        for part in SNAPSHOT_PARTS:
             source = repository / part
             if source.is_dir():
                 shutil.copytree(source, destination / part, ignore=_not_course)
@@ -73,6 +75,7 @@ def snapshot(repository: Path, destination: Path) -> Path:
                 shutil.copy2(source, destination / part)
     # compiled once here, so no kernel writes __pycache__ into the shared course (root could)
     compileall.compile_dir(destination / "migrator", quiet=1)
+    compileall.compile_dir(destination / "tools", quiet=1)
     make_read_only(destination)
     return destination
 
@@ -102,7 +105,7 @@ def learner_copy(course: Path, home: Path) -> Path:
             source = course / part
             if source.is_dir():
                 # copyfile, not copy2: the learner's copy must not inherit the snapshot's read-only modes
-                shutil.copytree(source, home / part, copy_function=shutil.copyfile)
+                shutil.copytree(source, home / part, copy_function=shutil.copyfile, ignore=_not_course)
             elif source.exists():
                 shutil.copyfile(source, home / part)
         for path in [home / part for part in COURSE_PARTS]:
@@ -274,11 +277,19 @@ class Hub:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--learners", "-n", type=int, required=True, help="how many learners (learner01 ..)")
+    parser.add_argument("--learners", "-n", type=int, help="how many learners (learner01 ..)")
+    parser.add_argument("--copy-into", type=Path, metavar="HOME",
+                        help="only copy this course into HOME (once) and stop: what a learner's server "
+                             "runs first on Z2JH or TLJH (docs/workshop.md)")
     parser.add_argument("--ip", default="127.0.0.1", help="0.0.0.0 to let the room's laptops in")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--state", type=Path, default=ROOT / ".workshop", help="state folder (default .workshop/)")
     args = parser.parse_args(argv)
+    if args.copy_into:
+        learner_copy(ROOT, args.copy_into)
+        return 0
+    if args.learners is None:
+        parser.error("--learners N is needed to start a hub")
     state = args.state.resolve()
     state.mkdir(parents=True, exist_ok=True)
     snapshot(ROOT, state / "course")
