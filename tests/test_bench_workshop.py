@@ -1,0 +1,42 @@
+"""bench/workshop.py's verdict: the 2x line, the first K past it, and the sizing sentence.
+
+The load test itself needs minutes and a quiet machine (it is a benchmark, run by hand);
+tests/test_workshop.py runs the same hub and simulated learners with two learners. Here: the
+reading of its figures, on figures written out by hand.
+"""
+
+from __future__ import annotations
+
+from bench.workshop import advice, percentile, verdict
+
+
+def result(k: int, ok: int, p95: float | None, peak: float = 300.0) -> dict:
+    return {"k": k, "ok": ok, "p95": p95, "user_peak_mb": peak}
+
+
+def test_the_first_k_past_twice_the_single_user_p95_and_the_largest_k_under_it():
+    results = [result(1, 1, 0.5), result(5, 5, 0.8), result(10, 10, 0.99), result(20, 20, 1.3), result(30, 30, 2.5)]
+    v = verdict(results)
+    assert v["line"] == 1.0 and v["past"] == 20 and v["holds"] == 10
+    text = advice(results, v)
+    assert "holds 10 learners" in text and "at 20 it passes" in text
+    assert "For 30: about" in text and "3 x 10 learners" in text
+
+
+def test_a_k_with_a_failed_learner_counts_as_past_the_line():
+    v = verdict([result(1, 1, 0.5), result(5, 5, 0.6), result(10, 9, 0.7)])
+    assert v["past"] == 10 and v["holds"] == 5
+
+
+def test_a_run_that_never_reaches_the_line_does_not_extrapolate():
+    results = [result(1, 1, 0.5), result(2, 2, 0.6)]
+    v = verdict(results)
+    assert v["past"] is None and v["holds"] == 2
+    assert "does not show where the limit is" in advice(results, v)
+    assert "x 2 learners" not in advice(results, v)
+
+
+def test_percentiles_are_values_that_were_measured():
+    assert percentile([3.0, 1.0, 2.0, 4.0], 0.5) == 2.0
+    assert percentile([float(i) for i in range(1, 101)], 0.95) == 95.0
+    assert percentile([], 0.95) is None
