@@ -135,7 +135,8 @@ def test_two_learners_run_notebook_01_and_its_exercise_on_a_real_hub(tmp_path):
     assert not outcome["instructor_with_room_password"]
     assert not outcome["stranger"] and not outcome["wrong_password"]
 
-    assert {"jupyterhub", "configurable-ht"} <= processes
+    assert "jupyterhub" in processes
+    assert any("tools/proxy.py" in c for c in hub.commands.values()), "the workshop's proxy was seen"
     assert sum("jupyterhub-singleuser" in c for c in hub.commands.values()) == 2, "both servers were seen"
     assert sum("ipykernel_launcher" in c for c in hub.commands.values()) == 2, "both kernels were seen"
     assert not leftovers, f"processes the hub left running (killed now): {leftovers}"

@@ -127,7 +127,7 @@ def passwords(state: Path) -> tuple[str, str]:
     if path.exists():
         lines = dict(line.split("=", 1) for line in path.read_text().split())
         return lines["learners"], lines["instructor"]
-    room = "-".join(secrets.choice(_WORDS) for _ in range(3))
+    room = "-".join(secrets.choice(_WORDS) for _ in range(4))  # 18**4 = 104,976 choices
     admin = secrets.token_urlsafe(32)
     path.touch(mode=0o600)
     path.write_text(f"learners={room}\ninstructor={admin}\n")

@@ -12,7 +12,8 @@
 #   (no root, no system users), with its own home folder <state>/home/<learner>.
 # - Course: pre_spawn_hook copies the committed course into that home the first time (never
 #   over a learner's work); the kit (`migrator`) is imported from the read-only snapshot.
-# - Proxy: configurable-http-proxy, the Python implementation from PyPI (no Node needed).
+# - Proxy: configurable-http-proxy, the Python implementation from PyPI (no Node needed),
+#   started by tools/proxy.py so that it forwards more than 10 requests at a time.
 import os
 import sys
 from pathlib import Path
@@ -33,7 +34,8 @@ c = get_config()  # noqa: F821 (JupyterHub defines get_config when it reads this
 c.JupyterHub.bind_url = os.environ.get("MIGRATION_LAB_URL", "http://127.0.0.1:8000")
 c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{os.environ.get('MIGRATION_LAB_HUB_PORT', '8081')}"
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{os.environ.get('MIGRATION_LAB_PROXY_API_PORT', '8001')}"
-c.ConfigurableHTTPProxy.command = [str(BIN / "configurable-http-proxy")]
+# The Python proxy with its client pool raised from 10 (tools/proxy.py says why: a room's 503s)
+c.ConfigurableHTTPProxy.command = [sys.executable, str(REPOSITORY / "tools" / "proxy.py")]
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
 c.ConfigurableHTTPProxy.auth_token = os.environ["MIGRATION_LAB_PROXY_TOKEN"]
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
