@@ -11,7 +11,7 @@ from bench.workshop import advice, percentile, verdict
 
 
 def result(k: int, ok: int, p95: float | None, peak: float = 300.0) -> dict:
-    return {"k": k, "ok": ok, "p95": p95, "user_peak_mb": peak}
+    return {"k": k, "ok": ok, "p95": p95, "user_peak_mb": peak, "server_max": 60.0}
 
 
 def test_the_first_k_past_twice_the_single_user_p95_and_the_largest_k_under_it():
@@ -19,13 +19,19 @@ def test_the_first_k_past_twice_the_single_user_p95_and_the_largest_k_under_it()
     v = verdict(results)
     assert v["line"] == 1.0 and v["past"] == 20 and v["holds"] == 10
     text = advice(results, v)
-    assert "holds 10 learners" in text and "at 20 it passes" in text
-    assert "For 30: about" in text and "3 x 10 learners" in text
+    assert "holds 10 learners" in text and "from 20 on it is past" in text
+    assert "For 30 at single-user speed: about" in text and "3 x 10 learners" in text
+    assert "30 at once all got through here too, but slowly: p95 2.50 s (5.0x)" in text
+
+
+def test_one_small_k_over_the_line_with_larger_ones_under_it_is_noise_not_the_limit():
+    v = verdict([result(1, 1, 0.5), result(5, 5, 1.1), result(10, 10, 0.9), result(20, 20, 1.3), result(30, 30, 2.5)])
+    assert v["past"] == 20 and v["holds"] == 10 and v["noise"] == [5]
 
 
 def test_a_k_with_a_failed_learner_counts_as_past_the_line():
     v = verdict([result(1, 1, 0.5), result(5, 5, 0.6), result(10, 9, 0.7)])
-    assert v["past"] == 10 and v["holds"] == 5
+    assert v["past"] == 10 and v["holds"] == 5 and v["noise"] == []
 
 
 def test_a_run_that_never_reaches_the_line_does_not_extrapolate():
