@@ -46,3 +46,15 @@ def test_percentiles_are_values_that_were_measured():
     assert percentile([3.0, 1.0, 2.0, 4.0], 0.5) == 2.0
     assert percentile([float(i) for i in range(1, 101)], 0.95) == 95.0
     assert percentile([], 0.95) is None
+
+
+def test_its_section_of_results_md_is_replaced_and_the_others_kept(tmp_path):
+    from bench.workshop import END, START, write_section
+
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Results\n\n<!-- install:start -->\ninstall figures\n<!-- install:end -->\n")
+    write_section(results, f"{START}\nfirst run\n{END}\n")
+    write_section(results, f"{START}\nsecond run\n{END}\n")
+    text = results.read_text()
+    assert "install figures" in text and "second run" in text and "first run" not in text
+    assert text.count(START) == 1
