@@ -190,3 +190,39 @@ def test_the_one_command_starts_a_hub_for_n_learners_and_ctrl_c_stops_it(tmp_pat
         os.kill(pid, signal.SIGKILL)
     assert len(seen) >= 2, "the hub and its proxy were running"
     assert not alive, f"still running after Ctrl-C: {alive}"
+
+
+def test_start_learner_copies_the_course_then_runs_the_learners_server(tmp_path):
+    """workshop/start-learner.sh, what Z2JH's and TLJH's learner servers run, from the snapshot."""
+    course = snapshot(ROOT, tmp_path / "course")
+    home = tmp_path / "jovyan"
+    home.mkdir()
+    env = {"PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin", "HOME": str(home)}
+    ran = subprocess.run([str(course / "workshop" / "start-learner.sh"), "--version"],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    import jupyterhub
+
+    assert ran.stdout.strip() == jupyterhub.__version__  # jupyterhub-singleuser answered
+    assert (home / NOTEBOOK).is_file() and (home / "examples" / "library").is_dir()
+
+
+def test_the_z2jh_values_and_tljh_config_match_the_one_machine_hub():
+    """The same start page, admin, learner names and kit location on every engine."""
+    import yaml
+
+    values = yaml.safe_load((ROOT / "workshop" / "z2jh-values.yaml").read_text())
+    config = values["hub"]["config"]
+    assert config["JupyterHub"]["authenticator_class"] == "shared-password"
+    assert config["Authenticator"]["admin_users"] == [ADMIN]
+    assert config["Authenticator"]["allowed_users"] == learner_names(30)
+    local = (ROOT / "workshop" / "jupyterhub_config.py").read_text()
+    tljh = (ROOT / "workshop" / "tljh_migration_lab.py").read_text()
+    dockerfile = (ROOT / "workshop" / "Dockerfile").read_text()
+    start_page = values["singleuser"]["defaultUrl"]
+    assert f'c.Spawner.default_url = "{start_page}"' in local and f'c.Spawner.default_url = "{start_page}"' in tljh
+    assert (ROOT / start_page.removeprefix("/lab/tree/")).is_file()
+    assert values["singleuser"]["cmd"] == "/srv/migration-lab/workshop/start-learner.sh"
+    assert values["singleuser"]["extraEnv"]["PYTHONPATH"] == "/srv/migration-lab"
+    assert "COPY . /srv/migration-lab" in dockerfile and 'CMD ["/srv/migration-lab/workshop/start-learner.sh"]' in dockerfile
+    assert os.access(ROOT / "workshop" / "start-learner.sh", os.X_OK)
