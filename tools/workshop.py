@@ -85,9 +85,10 @@ def _not_course(folder: str, names: list[str]) -> set[str]:
 
 
 def make_read_only(folder: Path) -> None:
-    """Files r--r--r--, folders r-xr-xr-x: nobody but root can change the shared course."""
+    """Files r--r--r--, folders and scripts r-xr-xr-x: nobody but root can change the shared course."""
     for path in sorted(folder.rglob("*"), reverse=True):
-        path.chmod(READ_ONLY_DIR if path.is_dir() else READ_ONLY_FILE)
+        runnable = path.is_dir() or path.stat().st_mode & stat.S_IXUSR
+        path.chmod(READ_ONLY_DIR if runnable else READ_ONLY_FILE)
     folder.chmod(READ_ONLY_DIR)
 
 
