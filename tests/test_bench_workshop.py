@@ -19,9 +19,18 @@ def test_the_first_k_past_twice_the_single_user_p95_and_the_largest_k_under_it()
     v = verdict(results)
     assert v["line"] == 1.0 and v["past"] == 20 and v["holds"] == 10
     text = advice(results, v)
-    assert "holds 10 learners" in text and "from 20 on it is past" in text
-    assert "For 30 at single-user speed: about" in text and "3 x 10 learners" in text
-    assert "30 at once all got through here too, but slowly: p95 2.50 s (5.0x)" in text
+    assert "By the 2x line, one 2-core VM holds 10 learners" in text and "from 20 on p95 is past" in text
+    assert v["interactive_past"] == 20 and v["interactive_holds"] == 10
+    assert "within 1 s, one 2-core VM holds 10 learners; for 30: about 6 cores (3 x 10" in text
+    assert "30 at once all got through on this VM too, but slowly: p95 2.50 s (5.0x)" in text
+
+
+def test_a_quiet_single_user_sets_a_low_2x_line_and_the_interactive_line_still_sizes():
+    results = [result(1, 1, 0.13), result(5, 5, 0.52), result(10, 10, 0.81), result(20, 20, 1.54), result(30, 30, 2.4)]
+    v = verdict(results)
+    assert v["past"] == 5 and v["holds"] == 1
+    assert v["interactive_past"] == 20 and v["interactive_holds"] == 10
+    assert "holds 1 learner starting" in advice(results, v) and "for 30: about 6 cores" in advice(results, v)
 
 
 def test_one_small_k_over_the_line_with_larger_ones_under_it_is_noise_not_the_limit():
@@ -38,7 +47,7 @@ def test_a_run_that_never_reaches_the_line_does_not_extrapolate():
     results = [result(1, 1, 0.5), result(2, 2, 0.6)]
     v = verdict(results)
     assert v["past"] is None and v["holds"] == 2
-    assert "does not show where the limit is" in advice(results, v)
+    assert "does not show where that limit is" in advice(results, v)
     assert "x 2 learners" not in advice(results, v)
 
 
