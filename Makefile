@@ -11,7 +11,7 @@ READY  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; CI and containers run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab lab-it reset-notebooks test site bench lock clean
+.PHONY: lab lab-it reset-notebooks test site bench lock clean workshop
 
 # The start page, with the file browser at the repository root (.jupyter/jupyter_server_config.py
 # says why); tests/test_browser.py opens JupyterLab with exactly this command line.
@@ -23,6 +23,14 @@ lab: $(READY)
 IT_START_PAGE := notebooks/it/00_start_here.ipynb
 lab-it: $(READY)
 	$(BIN)/jupyter lab --config=.jupyter/jupyter_server_config.py $(ROOT_FLAG) --LabApp.default_url=/lab/tree/$(IT_START_PAGE) --ContentsManager.preferred_dir=notebooks/it
+
+# A JupyterHub on this machine for a room of N learners (docs/workshop.md): learner01 .. learnerNN
+# log in with one shared password, `instructor` is the admin. IP=0.0.0.0 lets the room's laptops in.
+N    ?= 30
+IP   ?= 127.0.0.1
+PORT ?= 8000
+workshop: $(READY)
+	$(BIN)/python -m tools.workshop --learners $(N) --ip $(IP) --port $(PORT)
 
 # JupyterLab saves what learners type into the notebooks themselves; this restores every course
 # notebook (and the start page) as committed. Close their tabs first, or JupyterLab saves them again.
@@ -49,6 +57,7 @@ bench: $(READY)
 	$(BIN)/python bench/postgres.py
 	$(BIN)/python bench/install.py
 	$(BIN)/python bench/site.py
+	$(BIN)/python bench/workshop.py
 
 # Installs with uv when it can be had from PyPI (about 4x faster), else with pip; both install
 # exactly the versions in constraints.txt, so every machine gets the same set.
@@ -71,3 +80,4 @@ lock: $(READY)
 
 clean:
 	rm -rf $(VENV) notebooks/workspaces notebooks/it/workspaces workspaces _site .cache
+	if [ -d .workshop ]; then chmod -R u+w .workshop && rm -rf .workshop; fi

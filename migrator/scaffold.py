@@ -97,15 +97,17 @@ def create(path: Path, starter: str) -> None:
     versions = path / "migrations" / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     (path / MARKER).write_text("Made by migrator.Workspace; reset=True deletes it.\n")
+    # copyfile, not copy: contents only, so a read-only course install (a workshop hub's shared
+    # snapshot, a root-owned site-packages) still gives the learner files they can save
     for name in ("env.py", "script.py.mako"):
-        shutil.copy(PROJECT_ROOT / "migrations" / name, path / "migrations" / name)
+        shutil.copyfile(PROJECT_ROOT / "migrations" / name, path / "migrations" / name)
     (path / "alembic.ini").write_text(workspace_ini())
     if starter == "bookshop":
-        shutil.copy(PROJECT_ROOT / "migrator" / "app" / "models.py", path / "models.py")
+        shutil.copyfile(PROJECT_ROOT / "migrator" / "app" / "models.py", path / "models.py")
         for revision in sorted((PROJECT_ROOT / "migrations" / "versions").glob("*.py")):
-            shutil.copy(revision, versions / revision.name)
+            shutil.copyfile(revision, versions / revision.name)
     else:
-        shutil.copy(TEMPLATES / "models.py.template", path / "models.py")
+        shutil.copyfile(TEMPLATES / "models.py.template", path / "models.py")
 
 
 def workspace_ini() -> str:
