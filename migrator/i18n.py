@@ -66,11 +66,11 @@ class MigratorError(Exception):
 
 
 def _fix_label() -> str:
-    """'How to fix:' in the current language; in English while the language itself is the error."""
-    try:
-        return _("How to fix:")
-    except MigratorError:
-        return "How to fix:"
+    """'How to fix:' in the current language; in English while the language itself is the error.
+
+    N_("How to fix:") marks it for the catalogue."""
+    code = _chosen or _normalised(os.environ.get(ENV_VAR, "").strip() or LANGUAGES[0])
+    return translations(code).gettext("How to fix:") if code else "How to fix:"  # not _(): no recursion
 
 
 def _normalised(code: str) -> str | None:
