@@ -18,8 +18,8 @@ The catalogue is ``migrator/locale/it/LC_MESSAGES/migrator.po``, read with Babel
 in memory once per process (no ``.mo`` file to keep in step with it).  After marking or
 changing strings, from the repository root:
 
-    pybabel extract -F babel.cfg -o migrator/locale/migrator.pot --no-location --omit-header migrator
-    pybabel update -i migrator/locale/migrator.pot -d migrator/locale -D migrator --no-location --omit-header --ignore-obsolete
+    pybabel extract -F babel.cfg -o migrator/locale/migrator.pot --no-location --omit-header --no-wrap migrator
+    pybabel update -i migrator/locale/migrator.pot -d migrator/locale -D migrator --ignore-obsolete --no-wrap
 
 then translate the new entries (empty or ``#, fuzzy``); tests/test_i18n.py fails until every
 one has an Italian msgstr with the msgid's placeholders.

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from ..i18n import _
 from ..workspace import Workspace
 from . import Exercise, assert_models_match, downgraded_copy
 
@@ -79,8 +80,8 @@ def prepare(ws: Workspace) -> None:
 def _revision_file(ws: Workspace) -> Path:
     found = sorted((ws.path / "migrations" / "versions").glob("0005_*.py"))
     assert found, (
-        "There is no revision 0005 in migrations/versions/ any more. "
-        "Start again with ws_ex = exercise.start()."
+        _("There is no revision 0005 in migrations/versions/ any more. Start again with "
+          "ws_ex = exercise.start().")
     )
     return found[0]
 
@@ -98,12 +99,13 @@ def _same_books(ws: Workspace, when: str) -> None:
     books = ws.rows("books")[EXPECTED.columns.tolist()]
     if len(books) != len(EXPECTED):
         raise AssertionError(
-            f"{when}, books has {len(books)} rows instead of {len(EXPECTED)}: the table copy lost rows."
+            _("{when}, books has {count} rows instead of {count2}: the table copy lost rows.",
+              when=when, count=len(books), count2=len(EXPECTED))
         )
     if not books.equals(EXPECTED):
         raise AssertionError(
-            f"{when}, the books' values changed (compare ws_ex.rows('books') with "
-            "migrator.exercises.nb03.EXPECTED): batch mode must copy every value unchanged."
+            _("{when}, the books' values changed (compare ws_ex.rows('books') with "
+              "migrator.exercises.nb03.EXPECTED): batch mode must copy every value unchanged.", when=when)
         )
 
 
@@ -150,9 +152,9 @@ def check(ws: Workspace) -> str:
     if current == "0004":
         if NAIVE_FUNCTIONS in source:  # untouched: first meet the error itself
             raise AssertionError(
-                "The database is still at 0004: revision 0005 has not been applied yet. "
-                f"Try ws_ex.upgrade() and read the error; then fix upgrade() and downgrade() "
-                f"in {path.name} and upgrade again."
+                _("The database is still at 0004: revision 0005 has not been applied "
+                  "yet. Try ws_ex.upgrade() and read the error; then fix upgrade() and "
+                  "downgrade() in {name} and upgrade again.", name=path.name)
             )
         if problems.get("upgrade"):
             raise AssertionError("The database is still at 0004, and " + " ".join(problems["upgrade"]))
@@ -161,14 +163,16 @@ def check(ws: Workspace) -> str:
             if problems.get("downgrade") else ""
         )
         raise AssertionError(
-            f"The database is still at 0004. upgrade() in {path.name} uses batch mode now: "
-            f"run ws_ex.upgrade().{later}"
+            _("The database is still at 0004. upgrade() in {name} uses batch mode now: "
+              "run ws_ex.upgrade().{later}", name=path.name, later=later)
         )
     assert ws.heads() == ["0005"], (
-        f"The newest revision should be 0005, but the heads are {ws.heads()}: fix 0005 itself "
-        "instead of adding revisions (start again with ws_ex = exercise.start() if needed)."
+        _("The newest revision should be 0005, but the heads are {heads}: fix 0005 "
+          "itself instead of adding revisions (start again with ws_ex = exercise.start() "
+          "if needed).", heads=ws.heads())
     )
-    assert current == "0005", f"The database is at {current}; upgrade it to 0005: ws_ex.upgrade()."
+    assert current == "0005", _("The database is at {current}; upgrade it to 0005: "
+                                "ws_ex.upgrade().", current=current)
     redo = (
         " To redo 0005: ws_ex.downgrade('0004') (if the downgrade fails, ws_ex = exercise.start() "
         "starts over), fix the file, and upgrade again."
@@ -213,10 +217,10 @@ def _check_downgrade(ws: Workspace) -> None:
     with downgraded_copy(ws, fix) as scratch:
         title = _title_type(scratch)
         assert title == "VARCHAR(200)", (
-            f"After a downgrade books.title is {title}, not VARCHAR(200) as before 0005."
+            _("After a downgrade books.title is {title}, not VARCHAR(200) as before 0005.", title=title)
         )
         assert "uq_books_slug" not in _unique_names(scratch, "books"), (
-            "After a downgrade books still has uq_books_slug: downgrade() should drop it."
+            _("After a downgrade books still has uq_books_slug: downgrade() should drop it.")
         )
         _same_books(scratch, "After a downgrade")
 

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import DestructiveChangeError, MigratorError
+from ..i18n import _
 from ..workspace import Workspace
 from . import Exercise, assert_models_match, downgraded_copy
 
@@ -47,8 +48,8 @@ def prepare(ws: Workspace) -> None:
 def _revision_file(ws: Workspace) -> Path:
     found = sorted((ws.path / "migrations" / "versions").glob("0005_*.py"))
     assert found, (
-        "There is no revision 0005 in migrations/versions/ any more. "
-        "Start again with ws_ex = exercise.start()."
+        _("There is no revision 0005 in migrations/versions/ any more. Start again with "
+          "ws_ex = exercise.start().")
     )
     return found[0]
 
@@ -65,16 +66,17 @@ def _years(ws: Workspace, column: str, when: str, emptied: str = "") -> None:
                 if when == "After the upgrade" else "Fix the name in downgrade()"
             )
             raise AssertionError(
-                f"{when}, the years are all there, in books.{holder}; but the column should be called "
-                f"{column}: did you mean {column}? {steps}; or run exercise.start() to begin anew."
+                _("{when}, the years are all there, in books.{holder}; but the column "
+                  "should be called {column}: did you mean {column}? {steps}; or run "
+                  "exercise.start() to begin anew.", when=when, holder=holder, column=column, steps=steps)
             )
         raise AssertionError(
             f"{when}, books has no column {column}"
             + (f" (it still has {other})." if other in books.columns else ".")
         )
     assert books["title"].to_dict() == TITLES, (
-        f"{when}, the books are not the {len(TITLES)} books the exercise started with: "
-        "the revision should only rename a column."
+        _("{when}, the books are not the {count} books the exercise started with: the "
+          "revision should only rename a column.", when=when, count=len(TITLES))
     )
     found = books[column].to_dict()
     if found == YEARS:
@@ -88,22 +90,26 @@ def _years(ws: Workspace, column: str, when: str, emptied: str = "") -> None:
                "and fix the revision before you upgrade.")
         )
     wrong = {i: found.get(i) for i in YEARS if found.get(i) != YEARS[i]}
-    raise AssertionError(f"{when}, some years changed (book id: year now): {wrong}; expected {YEARS}.")
+    raise AssertionError(_("{when}, some years changed (book id: year now): {wrong}; "
+                           "expected {YEARS}.", when=when, wrong=wrong, YEARS=YEARS))
 
 
 def check(ws: Workspace) -> str:
     path = _revision_file(ws)
     current = ws.current()
     if current == "0004":
-        raise AssertionError(f"The database is still at 0004: revision 0005 has not run yet. {_trial(ws, path)}")
+        raise AssertionError(_("The database is still at 0004: revision 0005 has not run "
+                               "yet. {trial}", trial=_trial(ws, path)))
     assert ws.heads() == ["0005"], (
-        f"The newest revision should be 0005, but the heads are {ws.heads()}: fix 0005 itself "
-        "instead of adding revisions (start again with ws_ex = exercise.start() if needed)."
+        _("The newest revision should be 0005, but the heads are {heads}: fix 0005 "
+          "itself instead of adding revisions (start again with ws_ex = exercise.start() "
+          "if needed).", heads=ws.heads())
     )
-    assert current == "0005", f"The database is at {current}; upgrade it to 0005: ws_ex.upgrade()."
+    assert current == "0005", _("The database is at {current}; upgrade it to 0005: "
+                                "ws_ex.upgrade().", current=current)
     _years(ws, NEW, "After the upgrade")
     assert OLD not in ws.columns("books")["column"].tolist(), (
-        f"After the upgrade books still has {OLD}: rename it, do not keep both."
+        _("After the upgrade books still has {OLD}: rename it, do not keep both.", OLD=OLD)
     )
     assert_models_match(ws, "The database differs from models.py after the upgrade (ws_ex.check() shows how): ")
     _check_downgrade(ws)
@@ -147,7 +153,7 @@ def _check_downgrade(ws: Workspace) -> None:
             "database is still at 0005, with its years.)"
         ))
         assert NEW not in scratch.columns("books")["column"].tolist(), (
-            f"After a downgrade books still has {NEW}: downgrade() should rename it back."
+            _("After a downgrade books still has {NEW}: downgrade() should rename it back.", NEW=NEW)
         )
 
 

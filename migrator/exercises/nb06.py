@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from . import Exercise
+from ..i18n import _
 
 REVISION = "0005"
 FILE = "migrations/versions/0005_add_isbn_to_books.py"
@@ -36,7 +37,7 @@ def prepare(ws) -> None:
     path = ws.path / revision.file
     source = path.read_text()
     assert revision.file == FILE and source.count(DROP_INDEX) == 1, (
-        "autogenerate wrote a different 0005: update nb06.prepare"
+        _("autogenerate wrote a different 0005: update nb06.prepare")
     )
     path.write_text(source.replace(DROP_INDEX, ""))      # the bug: the index is never dropped
     ws.upgrade()                                         # upgrading works: nothing looks wrong
@@ -47,35 +48,37 @@ def check(ws) -> str:
         return _check(ws)
     except SyntaxError as exc:  # an edit that broke the file: say where, not a traceback
         raise AssertionError(
-            f"{FILE} is not valid Python any more: line {exc.lineno}: {exc.msg}. "
-            "Fix that line (or start over with ws_ex = exercise.start())."
+            _("{FILE} is not valid Python any more: line {lineno}: {msg}. Fix that line "
+              "(or start over with ws_ex = exercise.start()).", FILE=FILE, lineno=exc.lineno, msg=exc.msg)
         ) from None
 
 
 def _check(ws) -> str:
     if not (ws.path / FILE).exists():
         raise AssertionError(
-            f"{FILE} is gone. Fix the revision instead of deleting it: start over with "
-            "ws_ex = exercise.start()."
+            _("{FILE} is gone. Fix the revision instead of deleting it: start over with "
+              "ws_ex = exercise.start().", FILE=FILE)
         )
     heads = ws.heads()
     if heads != [REVISION]:
         raise AssertionError(
-            f"The head should still be {REVISION}, but the heads are {', '.join(heads) or 'none'}. "
-            "Only edit downgrade() in the existing file; start over with ws_ex = exercise.start()."
+            _("The head should still be {REVISION}, but the heads are {heads}. Only edit "
+              "downgrade() in the existing file; start over with ws_ex = exercise.start().",
+              REVISION=REVISION, heads=', '.join(heads) or 'none')
         )
     indexes = {index.name for index in ws.metadata().tables["books"].indexes}
     if INDEX not in indexes:
         raise AssertionError(
-            f"models.py no longer defines the unique index on books.isbn ({INDEX}). Keep the "
-            "model as it is: the bug is in the revision's downgrade(), not in the model."
+            _("models.py no longer defines the unique index on books.isbn ({INDEX}). "
+              "Keep the model as it is: the bug is in the revision's downgrade(), not in "
+              "the model.", INDEX=INDEX)
         )
     upgrade, downgrade = _functions((ws.path / FILE).read_text())
     if not all(line in upgrade for line in UPGRADE_LINES):
         raise AssertionError(
-            "upgrade() has changed: it should still add books.isbn and create the unique index "
-            f"{INDEX}, as autogenerate wrote it. The bug is in downgrade(): undo the edit to "
-            "upgrade(), or run exercise.start() to begin anew."
+            _("upgrade() has changed: it should still add books.isbn and create the "
+              "unique index {INDEX}, as autogenerate wrote it. The bug is in "
+              "downgrade(): undo the edit to upgrade(), or run exercise.start() to begin anew.", INDEX=INDEX)
         )
     results = ws.run_checks()
     failed = results[~results["passed"]]
@@ -128,7 +131,7 @@ ws.run_checks()
 
 def _functions(source: str) -> tuple[str, str]:
     """The text of upgrade() and of downgrade() in the revision file."""
-    up, _, down = source.partition("def downgrade()")
+    up, _sep, down = source.partition("def downgrade()")
     return up.partition("def upgrade()")[2], down
 
 
