@@ -34,6 +34,7 @@ import re
 import string
 import sys
 import tokenize
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -55,7 +56,6 @@ NOT_YET_TRANSLATED = [
     "05_history_heads_and_branches.ipynb",
     "06_testing_migrations.ipynb",
     "07_development_and_production.ipynb",
-    "08_explorer.ipynb",
     "09_alembic_at_work.ipynb",
     "10_postgresql_in_production.ipynb",
 ]
@@ -186,27 +186,35 @@ def comparable_outputs(cell, view=lambda text: text) -> list:
     return out
 
 
-def _pattern_and_template(msgstr: str, msgid: str) -> tuple[re.Pattern, str] | None:
-    """A regex for ``msgstr`` (each ``{field}`` a group) and ``msgid`` with ``\\g<field>`` in its fields."""
-    fields: dict[str, str] = {}
-    pattern = ""
-    for literal, name, _spec, _conversion in string.Formatter().parse(msgstr):
-        pattern += re.escape(literal)
-        if name is not None:
-            group = fields.setdefault(name, f"f{len(fields)}")
-            pattern += f"(?P={group})" if pattern.count(f"(?P<{group}>") else f"(?P<{group}>.+?)"
+@dataclass(frozen=True)
+class BackTranslation:
+    pattern: re.Pattern  # the Italian msgstr, each {field} a group
+    template: str  # the English msgid, each {field} the group's text
+    literals: tuple[str, ...]  # the msgstr's fixed text: a cheap test before the regex
+
+
+def _pattern_and_template(msgstr: str, msgid: str) -> BackTranslation | None:
+    """A regex for ``msgstr`` (each ``{field}`` a group, within one line) and ``msgid`` with ``\\g<field>``."""
     if not msgstr.strip() or msgstr == msgid:
         return None
+    fields: dict[str, str] = {}
+    pattern, literals = "", []
+    for literal, name, _spec, _conversion in string.Formatter().parse(msgstr):
+        pattern += re.escape(literal)
+        literals.append(literal)
+        if name is not None:
+            group = fields.setdefault(name, f"f{len(fields)}")
+            pattern += f"(?P={group})" if pattern.count(f"(?P<{group}>") else f"(?P<{group}>[^\\n]+?)"
     template = ""
     for literal, name, _spec, _conversion in string.Formatter().parse(msgid):
         template += literal.replace("\\", "\\\\")
         if name is not None:
             template += f"\\g<{fields[name]}>"
-    return re.compile(pattern, re.DOTALL), template
+    return BackTranslation(re.compile(pattern), template, tuple(piece for piece in literals if piece.strip()))
 
 
 @functools.cache
-def back_translations() -> list[tuple[re.Pattern, str]]:
+def back_translations() -> list[BackTranslation]:
     """Each Italian msgstr of the kit's catalogue as a regex, with its English msgid: longest first."""
     with open(ROOT / "migrator" / "locale" / "it" / "LC_MESSAGES" / "migrator.po", "rb") as handle:
         catalog = read_po(handle, locale="it")
@@ -218,16 +226,19 @@ def back_translations() -> list[tuple[re.Pattern, str]]:
             pairs += [(form, message.id[0] if i == 0 else message.id[1]) for i, form in enumerate(message.string)]
         else:
             pairs.append((message.string, message.id))
+    # a hint or a solution (several lines) is shown stripped of its last newline
+    pairs += [(msgstr.strip(), msgid.strip()) for msgstr, msgid in pairs if "\n" in msgstr.strip() and msgstr.strip() != msgstr]
     found = [found for msgstr, msgid in pairs if (found := _pattern_and_template(msgstr, msgid))]
-    return sorted(found, key=lambda item: -len(re.sub(r"\(\?P<\w+>\.\+\?\)", "", item[0].pattern)))
+    return sorted(found, key=lambda item: -sum(map(len, item.literals)))
 
 
 def english_again(text: str) -> str:
     """An Italian output with every kit message put back into English (messages inside messages too)."""
     for _pass in range(6):
         before = text
-        for pattern, template in back_translations():
-            text = pattern.sub(template, text)
+        for back in back_translations():
+            if all(piece in text for piece in back.literals):
+                text = back.pattern.sub(back.template, text)
         if text == before:
             break
     return text

@@ -327,9 +327,11 @@ def translate_code(number: str, cell, entry: dict, names: list[str], problems: l
 # ---------------------------------------------------------------- comparing with what is committed
 
 def comparable(notebook) -> list:
-    """What the generator decides: cells without outputs or execution counts, and the metadata."""
+    """What the generator decides: cells without outputs or execution counts, and the metadata
+    without the widget state (written by executing, like the outputs: notebook 08's explorer)."""
     cells = [(c.cell_type, c.get("id"), c.source, json.dumps(c.metadata, sort_keys=True)) for c in notebook.cells]
-    return [cells, json.dumps(notebook.metadata, sort_keys=True)]
+    metadata = {k: v for k, v in notebook.metadata.items() if k != "widgets"}
+    return [cells, json.dumps(metadata, sort_keys=True)]
 
 
 def check(numbers: list[str] | None = None, *, committed: bool = False) -> list[Problem]:
