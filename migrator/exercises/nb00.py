@@ -136,13 +136,14 @@ def check(ws: Workspace) -> str:
           TARGET=TARGET, failure=failure)
     )
     return (
-        f"{TARGET} is as far as tonight goes, and last month's app just added a book there (on a "
-        "copy of your database). 0003 makes titles longer and author names unique: the app "
-        "looks an author up by name before adding one, so it never writes a duplicate. 0004 "
-        "would break it: books.slug becomes NOT NULL with no server default, and the old app "
-        "inserts books without a slug (SQLite: NOT NULL constraint failed: books.slug). 0004 "
-        "goes out tomorrow, with the new release. A revision that old code must survive adds "
-        "columns nullable, or with a server default."
+        _("{TARGET} is as far as tonight goes, and last month's app just added a book "
+          "there (on a copy of your database). 0003 makes titles longer and author names "
+          "unique: the app looks an author up by name before adding one, so it never "
+          "writes a duplicate. 0004 would break it: books.slug becomes NOT NULL with no "
+          "server default, and the old app inserts books without a slug (SQLite: NOT "
+          "NULL constraint failed: books.slug). 0004 goes out tomorrow, with the new "
+          "release. A revision that old code must survive adds columns nullable, or with "
+          "a server default.", TARGET=TARGET)
     )
 
 

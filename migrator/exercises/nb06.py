@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
+from ..i18n import N_, _
+from ..translate import ROLLED_BACK as ROLLED_BACK_SENTENCE
 from . import Exercise
-from ..i18n import _
 
 REVISION = "0005"
 FILE = "migrations/versions/0005_add_isbn_to_books.py"
@@ -86,14 +87,14 @@ def _check(ws) -> str:
         details = " ".join(row.detail for row in failed.itertuples())
         raise AssertionError(_near_miss(downgrade, details) or (
             "; ".join(
-                f"{row.check} fails: {row.detail.split(ROLLED_BACK)[0].strip()}"
+                _("{check} fails: {detail}", check=row.check, detail=_before_rollback(row.detail))
                 for row in failed.itertuples()
             )
-            + f" Read downgrade() in {FILE}: it must undo everything upgrade() did."
+            + _(" Read downgrade() in {FILE}: it must undo everything upgrade() did.", FILE=FILE)
         ))
     return (
-        "All four checks pass: 0005 goes up, down and up again, and the whole history "
-        "goes down to base."
+        _("All four checks pass: 0005 goes up, down and up again, and the whole history "
+          "goes down to base.")
     )
 
 
@@ -110,11 +111,11 @@ EXERCISE = Exercise(
     prepare=prepare,
     check_fn=check,
     hint_text=(
-        "The failing row names a line in `downgrade()`, with an odd reason: *no such column: isbn*, "
-        "while dropping that very column. On SQLite that batch block copies `books` without `isbn`, "
-        "and the copy re-creates every index the old table had. Now compare `upgrade()` with "
-        "`downgrade()`, operation by operation: what does `upgrade()` create that `downgrade()` "
-        "never removes?"
+        N_("The failing row names a line in `downgrade()`, with an odd reason: *no such "
+          "column: isbn*, while dropping that very column. On SQLite that batch block "
+          "copies `books` without `isbn`, and the copy re-creates every index the old "
+          "table had. Now compare `upgrade()` with `downgrade()`, operation by "
+          "operation: what does `upgrade()` create that `downgrade()` never removes?")
     ),
     solution_code='''\
 path = ws.path / "migrations" / "versions" / "0005_add_isbn_to_books.py"
@@ -143,19 +144,28 @@ def _near_miss(downgrade: str, details: str) -> str | None:
     wrong = re.search(r"(?i)no such index: '?(\w+)", details)
     if wrong and wrong.group(1) != INDEX:
         return (
-            f"downgrade() drops an index called '{wrong.group(1)}', and there is none: did you mean "
-            f"{INDEX}? That is the name upgrade() gives it (batch_op.f() keeps a name as it is). "
-            "Fix the name and run the check again."
+            _("downgrade() drops an index called '{group}', and there is none: did you "
+              "mean {INDEX}? That is the name upgrade() gives it (batch_op.f() keeps a "
+              "name as it is). Fix the name and run the check again.", group=wrong.group(1), INDEX=INDEX)
         )
     if drops_index and not drops_column:
         return (
-            "downgrade() now drops the index but no longer the column: after a downgrade books still "
-            "has isbn. upgrade() made two things, so downgrade() has to remove both."
+            _("downgrade() now drops the index but no longer the column: after a "
+              "downgrade books still has isbn. upgrade() made two things, so downgrade() "
+              "has to remove both.")
         )
     if not drops_index and not drops_column:
         return (
-            "downgrade() no longer removes anything, so both the column isbn and its index stay behind "
-            "after a downgrade (up/down consistency: " + details.split(ROLLED_BACK)[0].strip() + "). "
-            "Put the drop_column back and find what is missing next to it, or run exercise.start() to begin anew."
+            _("downgrade() no longer removes anything, so both the column isbn and its "
+              "index stay behind after a downgrade (up/down consistency: {details}). Put the drop_column "
+              "back and find what is missing next to it, or run exercise.start() to begin anew.",
+              details=_before_rollback(details))
         )
     return None
+
+
+def _before_rollback(detail: str) -> str:
+    """A check's detail without the closing "Nothing was changed..." (in English or in the kit's language)."""
+    for marker in (ROLLED_BACK, _(ROLLED_BACK_SENTENCE)):
+        detail = detail.split(marker)[0]
+    return detail.strip()

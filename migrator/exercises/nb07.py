@@ -109,11 +109,12 @@ def check(ws: Workspace) -> str:
     if lost_new or lost_old:
         restored = lost_new and not lost_old
         raise AssertionError(
-            f"prod has lost {len(lost_new) + len(lost_old)} book(s): {', '.join(lost_old + lost_new)}. "
-            + ("Those were added after the backup, and a restore throws away every write made since "
-               "its backup: here the backup was no way back. "
+            _("prod has lost {value} book(s): {value2}. ",
+              value=len(lost_new) + len(lost_old), value2=', '.join(lost_old + lost_new))
+            + (_("Those were added after the backup, and a restore throws away every "
+                 "write made since its backup: here the backup was no way back. ")
                if restored else "")
-            + "Run exercise.start() to begin anew, and repair prod without losing a book."
+            + _("Run exercise.start() to begin anew, and repair prod without losing a book.")
         )
     source = next((ws.path / "migrations" / "versions").glob(f"{REVISION}_*.py")).read_text()
     heads, current = ws.heads(), prod.current()
@@ -151,7 +152,8 @@ def check(ws: Workspace) -> str:
             )
         dev_at = ws.current()
         if current != head:
-            where = "" if dev_at == head else f" Try it on dev first: ws_ex.upgrade() (dev is at {dev_at})."
+            where = "" if dev_at == head else _(" Try it on dev first: ws_ex.upgrade() "
+                                                "(dev is at {dev_at}).", dev_at=dev_at)
             raise AssertionError(
                 _("Your repair, {head}, is written, and prod is still at "
                   "{current}.{where} Then bring it to prod, backup first: ws_ex.promote('prod').",
@@ -184,10 +186,11 @@ def check(ws: Workspace) -> str:
               "prod_ex.backup() first.", REVISION=REVISION)
         )
     return (
-        f"prod is at {head}: all {len(books)} books, the {len(NEW_BOOKS)} added after yesterday's backup "
-        "included, with the slugs the app's rule gives, and a backup from before the repair. You rolled "
-        f"forward: a restore would have lost those {len(NEW_BOOKS)} books and left {REVISION} to run again "
-        "at the next promotion."
+        _("prod is at {head}: all {count} books, the {count2} added after yesterday's "
+          "backup included, with the slugs the app's rule gives, and a backup from "
+          "before the repair. You rolled forward: a restore would have lost those "
+          "{count2} books and left {REVISION} to run again at the next promotion.",
+          head=head, count=len(books), count2=len(NEW_BOOKS), REVISION=REVISION)
     )
 
 

@@ -204,9 +204,10 @@ def check(ws: Workspace) -> str:
         )
     _check_the_command_line(ws)
     return (
-        f"Both callers work. The kit handed env.py a connection to a scratch database, which "
-        f"reached {HEAD} while app.db stayed at {START}; and `alembic upgrade head`, handed nothing, "
-        "made its own engine from APP_DB, as the deploy job needs."
+        _("Both callers work. The kit handed env.py a connection to a scratch database, "
+          "which reached {HEAD} while app.db stayed at {START}; and `alembic upgrade "
+          "head`, handed nothing, made its own engine from APP_DB, as the deploy job needs.",
+          HEAD=HEAD, START=START)
     )
 
 
@@ -295,13 +296,15 @@ def _env_error(exc: Exception, folder: str, ws: Workspace) -> str:
     text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc).strip() else ''}"
     if isinstance(exc, AttributeError) and "'Connection' object has no attribute 'connect'" in str(exc):
         return (
-            f"The kit handed env.py a connection, and env.py failed with {text}. What the kit hands in "
-            "is already an open Connection (inside the kit's transaction), not an Engine: configure the "
-            "context with it as it is. Only an engine needs .connect()."
+            _("The kit handed env.py a connection, and env.py failed with {text}. What "
+              "the kit hands in is already an open Connection (inside the kit's "
+              "transaction), not an Engine: configure the context with it as it is. Only "
+              "an engine needs .connect().", text=text)
         )
     return (
-        f"The kit handed env.py a connection to a scratch database, and env.py raised "
-        f"{_without_paths(text, folder, ws)}. Read run_migrations_online() again."
+        _("The kit handed env.py a connection to a scratch database, and env.py raised "
+          "{without_paths}. Read run_migrations_online() again.",
+          without_paths=_without_paths(text, folder, ws))
     )
 
 
