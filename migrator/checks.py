@@ -141,15 +141,14 @@ def up_down_consistency(ws: Workspace) -> CheckResult:
             scratch.move("upgrade", "heads")
             again = structure_diff(seen[frozenset(scratch.current_heads())], structure(scratch.reader))
         except MigratorError as exc:  # what was left behind can make the way up fail
-            problems.append(_("going up again fails: {what}", what=exc.what))
+            problems.append(f"going up again fails: {exc.what}")
             again = []
         if again:
             problems.append(f"up again ({_summary(again)})")
             differences.extend({"revision": "up again", **row} for row in again)
         if problems:
-            raise CheckFailed(_("{count} problem(s) going down and up again: {problems}", count=len(problems),
-                                problems="; ".join(problems)), differences)
-        return _("{count} revision(s) went up, down and up again with the same schema each time", count=len(up.steps))
+            raise CheckFailed(f"{len(problems)} problem(s) going down and up again: {'; '.join(problems)}", differences)
+        return f"{len(up.steps)} revision(s) went up, down and up again with the same schema each time"
 
     return _on_scratch("up/down consistency", ws, run)
 
