@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.command(args)
     except MigratorError as exc:
-        _report(exc, debug, [exc.what, f"How to fix: {exc.fix}"])
+        _report(exc, debug, [exc.what, f"{_('How to fix:')} {exc.fix}"])
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `migrator lint . | head`: the reader left; no noise when Python flushes at exit

@@ -48,6 +48,14 @@ LOCALE = Path(__file__).resolve().parent / "locale"
 _chosen: str | None = None  # set_language's value; None: the environment decides
 
 
+def N_(message: str, /) -> str:
+    """Mark ``message`` for the catalogue without translating it now (the code that shows it calls ``_``)."""
+    return message
+
+
+FIX_LABEL = N_("How to fix:")  # the second line of every MigratorError
+
+
 class MigratorError(Exception):
     """Base class of every error the kit raises on purpose: what happened, and how to fix it.
 
@@ -66,11 +74,9 @@ class MigratorError(Exception):
 
 
 def _fix_label() -> str:
-    """'How to fix:' in the current language; in English while the language itself is the error.
-
-    N_("How to fix:") marks it for the catalogue."""
+    """'How to fix:' in the current language; in English while the language itself is the error."""
     code = _chosen or _normalised(os.environ.get(ENV_VAR, "").strip() or LANGUAGES[0])
-    return translations(code).gettext("How to fix:") if code else "How to fix:"  # not _(): no recursion
+    return translations(code).gettext(FIX_LABEL) if code else FIX_LABEL  # not _(): no recursion
 
 
 def _normalised(code: str) -> str | None:
@@ -133,7 +139,7 @@ def translations(code: str) -> gettext.NullTranslations:
     from babel.messages.pofile import read_po
 
     with open(LOCALE / code / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as handle:
-        catalog = read_po(handle, locale=code, domain=DOMAIN)
+        catalog = read_po(handle, domain=DOMAIN)  # the plural rule from its header: no CLDR data to load
     compiled = io.BytesIO()
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)
@@ -154,11 +160,6 @@ def ngettext(singular: str, plural: str, count: int, /, **fields) -> str:
     """The singular or plural form for ``count`` in the current language, ``{fields}`` filled in."""
     text = _current().ngettext(singular, plural, count)
     return text.format(**fields) if fields else text
-
-
-def N_(message: str, /) -> str:
-    """Mark ``message`` for the catalogue without translating it now (the code that shows it calls ``_``)."""
-    return message
 
 
 def placeholders(text: str) -> list[str]:
