@@ -204,7 +204,7 @@ def check(ws: Workspace) -> str:
             )
             + redo
         )
-    _same_books(ws, "After the upgrade")
+    _same_books(ws, _("After the upgrade"))
     assert_models_match(ws, _("The database differs from models.py after the upgrade "
                               "(ws_ex.check() shows how): "))
     _check_downgrade(ws)
@@ -228,7 +228,7 @@ def _check_downgrade(ws: Workspace) -> None:
         assert "uq_books_slug" not in _unique_names(scratch, "books"), (
             _("After a downgrade books still has uq_books_slug: downgrade() should drop it.")
         )
-        _same_books(scratch, "After a downgrade")
+        _same_books(scratch, _("After a downgrade"))
 
 
 EXERCISE = Exercise(

@@ -54,6 +54,10 @@ def _revision_file(ws: Workspace) -> Path:
     return found[0]
 
 
+#: How a message says when something was seen (``when``, in the kit's language).
+AFTER_UPGRADE, AFTER_DOWNGRADE = N_("After the upgrade"), N_("After a downgrade")
+
+
 def _years(ws: Workspace, column: str, when: str, emptied: str = "") -> None:
     books = ws.rows("books").set_index("id")
     if column not in books.columns:
@@ -63,7 +67,7 @@ def _years(ws: Workspace, column: str, when: str, emptied: str = "") -> None:
             steps = (
                 _("Run ws_ex.downgrade() (it renames the column back), fix the name in "
                   "0005, in upgrade() and downgrade(), and upgrade again")
-                if when == "After the upgrade" else _("Fix the name in downgrade()")
+                if when == _(AFTER_UPGRADE) else _("Fix the name in downgrade()")
             )
             raise AssertionError(
                 _("{when}, the years are all there, in books.{holder}; but the column "
@@ -109,7 +113,7 @@ def check(ws: Workspace) -> str:
     )
     assert current == "0005", _("The database is at {current}; upgrade it to 0005: "
                                 "ws_ex.upgrade().", current=current)
-    _years(ws, NEW, "After the upgrade")
+    _years(ws, NEW, _(AFTER_UPGRADE))
     assert OLD not in ws.columns("books")["column"].tolist(), (
         _("After the upgrade books still has {OLD}: rename it, do not keep both.", OLD=OLD)
     )
@@ -152,7 +156,7 @@ def _trial(ws: Workspace, path: Path) -> str:
 def _check_downgrade(ws: Workspace) -> None:
     """Run the downgrade on a copy of the database, so the learner's own stays at 0005."""
     with downgraded_copy(ws, _("downgrade() should rename {NEW} back to {OLD}.", NEW=NEW, OLD=OLD)) as scratch:
-        _years(scratch, OLD, "After a downgrade", emptied=(
+        _years(scratch, OLD, _(AFTER_DOWNGRADE), emptied=(
             _("downgrade() still drops {NEW} with every year and adds an empty {OLD}: "
               "make it rename the column back, as upgrade() does the other way. (The "
               "check downgraded a copy: your database is still at 0005, with its years.)", NEW=NEW, OLD=OLD)

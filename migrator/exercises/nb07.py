@@ -126,7 +126,7 @@ def check(ws: Workspace) -> str:
     wrong = _wrong_slugs(books, slugify)
     if wrong:
         title, slug = next(iter(wrong.items()))
-        example = f"'{slug}' for '{title}'"
+        example = _("'{slug}' for '{title}'", slug=slug, title=title)
         if CUT not in source and current == REVISION:
             raise AssertionError(
                 _("You changed {REVISION}'s file, but {REVISION} has already run on "
