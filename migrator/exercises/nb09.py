@@ -273,7 +273,7 @@ def _check_the_command_line(ws: Workspace) -> None:
                   "own engine from APP_DB, as it did before.", last=last)
             )
         if _version(deploy) != HEAD:
-            where = ("on app.db instead" if _version(copy / "app.db") == HEAD else "somewhere else")
+            where = (_("on app.db instead") if _version(copy / "app.db") == HEAD else _("somewhere else"))
             raise AssertionError(
                 _("`alembic upgrade head` ran, but {where}, although APP_DB named "
                   "another database. When env.py makes its own engine, it must still "
