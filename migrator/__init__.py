@@ -29,6 +29,7 @@ from .errors import (
     UnknownRevisionError,
     WorkspaceError,
 )
+from .i18n import language, set_language
 
 # Imported on first use (PEP 562): `alembic` on the command line runs env.py, which needs
 # only migrator.database and migrator.loader, and should not pay for pandas and the rest.
@@ -92,4 +93,6 @@ __all__ = [
     "Verification",
     "Workspace",
     "WorkspaceError",
+    "language",
+    "set_language",
 ]

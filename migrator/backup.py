@@ -48,6 +48,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import BackupError
+from .i18n import _
 
 FOLDER = "backups"
 PAGES_PER_STEP = 256  # 1 MB with SQLite's default 4 KB pages: a smooth progress bar
@@ -177,8 +178,8 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
     database = Path(database)
     if not database.is_file():
         raise BackupError(
-            f"There is no database file {database.name} to back up.",
-            "Check the environment's URL (ws.environments()); upgrading creates the file.",
+            _("There is no database file {name} to back up.", name=database.name),
+            _("Check the environment's URL (ws.environments()); upgrading creates the file."),
         )
     created = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     folder = database.parent / FOLDER
@@ -186,8 +187,9 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
         folder.mkdir(exist_ok=True)
     except OSError as exc:
         raise BackupError(
-            f"Cannot create the backup folder {FOLDER}/ next to {database.name}: {exc.strerror}.",
-            f"Make sure {FOLDER} is a writable folder (not a file) next to the database.",
+            _("Cannot create the backup folder {FOLDER}/ next to {name}: {strerror}.",
+              FOLDER=FOLDER, name=database.name, strerror=exc.strerror),
+            _("Make sure {FOLDER} is a writable folder (not a file) next to the database.", FOLDER=FOLDER),
         ) from None
     target = _free_name(folder, f"{database.stem}-{_safe(revision)}-{created}")
     partial = _partial(target)
@@ -202,9 +204,9 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
         problems = compare_fingerprints(fingerprint(partial), expected)
         if problems:
             raise BackupError(
-                f"The backup of {database.name} does not match the database: {'; '.join(problems)}. "
-                "It was deleted.",
-                "Run the backup again; if it keeps failing, check the disk (space, errors).",
+                _("The backup of {name} does not match the database: {problems}. It was deleted.",
+                  name=database.name, problems='; '.join(problems)),
+                _("Run the backup again; if it keeps failing, check the disk (space, errors)."),
             )
         backup = Backup(target, database, revision, created, expected)
         write_manifest(backup)  # first the manifest, then the name: a backup never lacks its manifest
@@ -216,18 +218,19 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
     except (sqlite3.Error, UnicodeError, _TimedOut) as exc:
         if isinstance(exc, _TimedOut) or (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF in BUSY:
             raise BackupError(
-                f"Another connection kept {database.name} locked for {timeout:g} s, so no backup was made. "
-                "Nothing was changed.",
-                "Close the other connection/notebook, then back up again.",
+                _("Another connection kept {name} locked for {timeout:g} s, so no backup "
+                  "was made. Nothing was changed.", name=database.name, timeout=timeout),
+                _("Close the other connection/notebook, then back up again."),
             ) from None
         raise BackupError(
-            f"Backing up {database.name} failed: {exc}. Nothing was changed.",
-            "Check that the file is a SQLite database and the disk has room, then try again.",
+            _("Backing up {name} failed: {exc}. Nothing was changed.", name=database.name, exc=exc),
+            _("Check that the file is a SQLite database and the disk has room, then try again."),
         ) from None
     except OSError as exc:
         raise BackupError(
-            f"Writing the backup of {database.name} failed: {exc.strerror or exc}. Nothing was changed.",
-            f"Make sure {FOLDER}/ is writable and the disk has room, then try again.",
+            _("Writing the backup of {name} failed: {strerror}. Nothing was changed.",
+              name=database.name, strerror=exc.strerror or exc),
+            _("Make sure {FOLDER}/ is writable and the disk has room, then try again.", FOLDER=FOLDER),
         ) from None
     finally:
         partial.unlink(missing_ok=True)
@@ -380,7 +383,8 @@ def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | 
     label, name = _label(path), database.name
 
     def refuse(reason: str, fix: str = "Restore an older backup (ws.backups() lists them).") -> None:
-        raise BackupError(f"The backup {label} {reason}, so it was not restored: {name} is unchanged.", fix)
+        raise BackupError(_("The backup {label} {reason}, so it was not restored: {name} "
+                            "is unchanged.", label=label, reason=reason, name=name), fix)
 
     if path.resolve() == database.resolve() or (path.exists() and database.exists() and path.samefile(database)):
         refuse("is the database itself", "Pass a backup from backups/ (ws.backups() lists them) and the database "
@@ -418,23 +422,25 @@ def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | 
                 _copy(source, target, f"restoring {name}", quiet, timeout)
         except _TimedOut:
             raise BackupError(
-                f"Another connection kept {name} busy for {timeout:g} s, so {label} was not restored: "
-                f"{name} is unchanged.",
-                "Close the other connection/notebook, then restore again.",
+                _("Another connection kept {name} busy for {timeout:g} s, so {label} was "
+                  "not restored: {name} is unchanged.", name=name, timeout=timeout, label=label),
+                _("Close the other connection/notebook, then restore again."),
             ) from None
         except sqlite3.Error as exc:
             if not existed:
                 database.unlink(missing_ok=True)
             raise BackupError(
-                f"Restoring {label} over {name} failed: {exc}.",
-                "Make sure no other program holds the database open, then restore again.",
+                _("Restoring {label} over {name} failed: {exc}.", label=label, name=name, exc=exc),
+                _("Make sure no other program holds the database open, then restore again."),
             ) from None
     after = fingerprint(database)
     problems = compare_fingerprints(after, saved.fingerprint, "in the database", "in the backup")
     if problems:
         raise BackupError(
-            f"After restoring, {name} does not match {label}: {'; '.join(problems)}.",
-            "Restore again; if it keeps failing, copy the backup file over the database by hand.",
+            _("After restoring, {name} does not match {label}: {problems}.",
+              name=name, label=label, problems='; '.join(problems)),
+            _("Restore again; if it keeps failing, copy the backup file over the "
+              "database by hand."),
         )
     records = [{"table": t.table, "rows (database)": t.rows, "rows (copy)": t.rows, "same content": True}
                for t in after.tables]
@@ -459,10 +465,11 @@ def load_backup(path: str | Path) -> Backup:
     try:
         return read_manifest(path)
     except FileNotFoundError:
-        raise BackupError(f"The backup {_label(path)} has no manifest ({_manifest_path(path).name}).",
+        raise BackupError(_("The backup {label} has no manifest ({name}).",
+                            label=_label(path), name=_manifest_path(path).name),
                           NO_MANIFEST) from None
     except ValueError as exc:
-        raise BackupError(f"The manifest of {_label(path)} is unreadable: {exc}.", NO_MANIFEST) from None
+        raise BackupError(_("The manifest of {label} is unreadable: {exc}.", label=_label(path), exc=exc), NO_MANIFEST) from None
 
 
 def fingerprint(path: str | Path) -> Fingerprint:
@@ -711,10 +718,11 @@ def read_manifest(path: Path) -> Backup:
         data = json.loads(_manifest_path(path).read_text(encoding="utf-8"))
         fp = data["fingerprint"]
         if data["manifest"] != MANIFEST_FORMAT:
-            raise ValueError(f"manifest format {data['manifest']!r}, expected {MANIFEST_FORMAT}")
+            raise ValueError(_("manifest format {data!r}, expected {MANIFEST_FORMAT}",
+                               data=data['manifest'], MANIFEST_FORMAT=MANIFEST_FORMAT))
         schema = tuple(tuple(_text(part) for part in entry) for entry in fp["schema"])
         if any(len(entry) != 3 for entry in schema):
-            raise ValueError("a schema entry is not (type, name, sql)")
+            raise ValueError(_("a schema entry is not (type, name, sql)"))
         tables = tuple(TablePrint(_text(t["table"]), _count(t["rows"]), _text(t["sha256"])) for t in fp["tables"])
         printed = Fingerprint(_text(fp["integrity"]), schema, tables)
         origin = _text(data["database"])
@@ -723,20 +731,20 @@ def read_manifest(path: Path) -> Backup:
     except FileNotFoundError:
         raise
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"not a backup manifest ({type(exc).__name__}: {exc})") from None
+        raise ValueError(_("not a backup manifest ({name}: {exc})", name=type(exc).__name__, exc=exc)) from None
     except OSError as exc:
         raise ValueError(exc.strerror or str(exc)) from None
 
 
 def _text(value) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"expected text, found {value!r}")
+        raise TypeError(_("expected text, found {value!r}", value=value))
     return value
 
 
 def _count(value) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise TypeError(f"expected a row count, found {value!r}")
+        raise TypeError(_("expected a row count, found {value!r}", value=value))
     return value
 
 

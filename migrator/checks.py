@@ -29,6 +29,7 @@ from sqlalchemy.pool import NullPool
 from . import postgres
 from .database import mask_url
 from .errors import MigratorError
+from .i18n import _
 from .schema import diff_sentence, structure, structure_diff
 
 
@@ -76,7 +77,7 @@ def single_head(ws: Workspace) -> CheckResult:
     return CheckResult(
         "single head",
         len(heads) == 1,
-        f"head: {heads[0]}" if len(heads) == 1 else f"heads: {', '.join(heads) or 'none'}",
+        _("head: {head}", head=heads[0]) if len(heads) == 1 else _("heads: {heads}", heads=", ".join(heads) or _("none")),
     )
 
 
@@ -86,7 +87,7 @@ def upgrade_from_empty(ws: Workspace) -> CheckResult:
         steps = _order(scratch)
         for revision in steps:
             scratch.upgrade(revision)
-        return f"applied {len(steps)} revision(s): {', '.join(steps)}"
+        return _("applied {count} revision(s): {revisions}", count=len(steps), revisions=", ".join(steps))
 
     return _on_scratch("upgrade from empty", ws, run)
 
@@ -97,8 +98,9 @@ def models_match_schema(ws: Workspace) -> CheckResult:
         scratch.upgrade("heads")
         diffs = scratch.check()
         if len(diffs):
-            raise AssertionError(f"models differ from the migrated schema: {diff_sentence(diffs)}")
-        return "no differences between the models and the migrated schema"
+            raise AssertionError(_("models differ from the migrated schema: {diff_sentence}",
+                                   diff_sentence=diff_sentence(diffs)))
+        return _("no differences between the models and the migrated schema")
 
     return _on_scratch("models match schema", ws, run)
 
@@ -222,10 +224,12 @@ def scratch_database(url: str) -> Iterator[str | Path]:
         except sa.exc.DBAPIError as exc:
             first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
             raise MigratorError(
-                f"The checks need an empty scratch database on the server of {mask_url(url)}, and "
-                f"CREATE DATABASE failed ({first}); nothing was checked.",
-                "Give the login the CREATEDB privilege (ALTER ROLE ... CREATEDB), or run the checks on "
-                "the kit's own server: ws.with_database(migrator.postgres.fresh_database()).run_checks().",
+                _("The checks need an empty scratch database on the server of "
+                  "{mask_url}, and CREATE DATABASE failed ({first}); nothing was checked.",
+                  mask_url=mask_url(url), first=first),
+                _("Give the login the CREATEDB privilege (ALTER ROLE ... CREATEDB), or "
+                  "run the checks on the kit's own server: "
+                  "ws.with_database(migrator.postgres.fresh_database()).run_checks()."),
             ) from None
         try:
             yield target.set(database=name).render_as_string(hide_password=False)

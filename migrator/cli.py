@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import MigratorError
+from .i18n import _
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 BLOCKING_NOTE = "blocking: destructive and not acknowledged, or will fail on the data"
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.command(args)
     except MigratorError as exc:
-        _report(exc, debug, [exc.what, f"How to fix: {exc.fix}"])
+        _report(exc, debug, [exc.what, f"{_('How to fix:')} {exc.fix}"])
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `migrator lint . | head`: the reader left; no noise when Python flushes at exit
@@ -128,7 +129,7 @@ def _database_argument(parser, text: str) -> None:
 
 def _port(value: str) -> int:
     if not value.isdigit() or not 0 < int(value) < 65536:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1 to 65535)")
+        raise argparse.ArgumentTypeError(_("{value!r} is not a port number (1 to 65535)", value=value))
     return int(value)
 
 
@@ -171,9 +172,10 @@ def database_url(value: str) -> str:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.query.get("uri") != "true":
         if not Path(parsed.database).is_file():
-            raise MigratorError(f"The database {value} does not exist (no such file: {parsed.database}).",
-                                "Give the path of an existing SQLite file, or leave --database out to use "
-                                "the project's own database.")
+            raise MigratorError(_("The database {value} does not exist (no such file: "
+                                  "{database}).", value=value, database=parsed.database),
+                                _("Give the path of an existing SQLite file, or leave "
+                                  "--database out to use the project's own database."))
     _require_readable(url, mask_url(url))
     return url
 
@@ -194,9 +196,11 @@ def _require_readable(url: str, shown: str) -> None:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         password = sa.make_url(url).password
         reason = reason.replace(str(password), "***") if password else reason  # never echo a password
-        raise MigratorError(f"The database {shown} cannot be read ({type(exc).__name__}: {reason}).",
-                            "Check that it is a database (a SQLite file, or a server you can reach with "
-                            "its driver installed) and that the URL is right.") from None
+        raise MigratorError(_("The database {shown} cannot be read ({name}: {reason}).",
+                              shown=shown, name=type(exc).__name__, reason=reason),
+                            _("Check that it is a database (a SQLite file, or a server "
+                              "you can reach with its driver installed) and that the URL "
+                              "is right.")) from None
     finally:
         if engine is not None:
             engine.dispose()
@@ -469,6 +473,7 @@ def _require_jupyterlab() -> None:
     import importlib.util
 
     if importlib.util.find_spec("jupyterlab") is None:
-        raise MigratorError(f"JupyterLab is not installed for {sys.executable}, so the explorer cannot open.",
-                            "Install the course's requirements (make lab, or pip install -r requirements.txt), "
-                            "then run migrator explore again.")
+        raise MigratorError(_("JupyterLab is not installed for {executable}, so the "
+                              "explorer cannot open.", executable=sys.executable),
+                            _("Install the course's requirements (make lab, or pip "
+                              "install -r requirements.txt), then run migrator explore again."))

@@ -26,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 
 from .errors import MigratorError
+from .i18n import _
 
 #: How long a connection waits for another process's lock before giving up.
 BUSY_TIMEOUT_SECONDS = 30
@@ -129,10 +130,11 @@ def check_url(url: str, name: str | None = None) -> str:
         return url
     problem = "more than one '@'" if "@" in userinfo else "a '/'"
     raise MigratorError(
-        f"The URL{f' for {name!r}' if name else ''} ({mask_url(url)}) has {problem} before the host, "
-        "so part of its password could be read as the host or the database.",
-        "Percent-encode @ as %40 and / as %2F in the password and user name "
-        "(urllib.parse.quote(password, safe='')), then set the URL again.",
+        _("The URL{value} ({mask_url}) has {problem} before the host, so part of its "
+          "password could be read as the host or the database.",
+          value=f' for {name!r}' if name else '', mask_url=mask_url(url), problem=problem),
+        _("Percent-encode @ as %40 and / as %2F in the password and user name "
+          "(urllib.parse.quote(password, safe='')), then set the URL again."),
     )
 
 
@@ -154,14 +156,16 @@ def environment_url(value: str | Path, *, base: Path | None = None, name: str | 
     label = f"The database for {name!r}" if name else "The database"
     text = str(value).strip()
     if not text:
-        raise MigratorError(f"{label} is empty: it names no database.",
-                            "Give the path of a SQLite file (prod.db) or a URL (postgresql://user@host/database).")
+        raise MigratorError(_("{label} is empty: it names no database.", label=label),
+                            _("Give the path of a SQLite file (prod.db) or a URL "
+                              "(postgresql://user@host/database)."))
     if text == ":memory:":
         _refuse_memory(label, text)
     if "://" not in text:
         if re.match(r"[A-Za-z][\w+.-]+:", text):  # "postgresql:user@host/db"; a drive letter has one
             raise MigratorError(
-                f"{label} starts like a URL ({text.split(':', 1)[0]}:) but has no '://' after the dialect.", _URL_FORM)
+                _("{label} starts like a URL ({split}:) but has no '://' after the dialect.",
+                  label=label, split=text.split(':', 1)[0]), _URL_FORM)
         return _sqlite_file_url(label, Path(text).expanduser(), base, "")
     check_url(text, name)
     try:
@@ -170,31 +174,35 @@ def environment_url(value: str | Path, *, base: Path | None = None, name: str | 
         port = " (its port is not a number)" if isinstance(exc, ValueError) else ""
         scheme = text.split("://", 1)[0]
         shown = f"{scheme}://..." if re.fullmatch(r"[\w+.-]+", scheme) else "not shown: it may hold a password"
-        raise MigratorError(f"{label} ({shown}) is not a URL SQLAlchemy can read{port}.", _URL_FORM) from None
+        raise MigratorError(_("{label} ({shown}) is not a URL SQLAlchemy can read{port}.",
+                              label=label, shown=shown, port=port), _URL_FORM) from None
     shown = mask_url(text)
     try:
         url.get_dialect()
     except sa.exc.NoSuchModuleError:
-        backend, _, driver = url.drivername.partition("+")
+        backend, _sep, driver = url.drivername.partition("+")
         if backend in DIALECTS:
             raise MigratorError(
-                f"{label} ({shown}) names the driver {driver!r} for {backend}, which SQLAlchemy does not know.",
-                f"Leave the driver out ({backend}://...) to use the default one, or install the package "
-                "that provides it.",
+                _("{label} ({shown}) names the driver {driver!r} for {backend}, which "
+                  "SQLAlchemy does not know.", label=label, shown=shown, driver=driver, backend=backend),
+                _("Leave the driver out ({backend}://...) to use the default one, or "
+                  "install the package that provides it.", backend=backend),
             ) from None
         guess = difflib.get_close_matches(backend, DIALECTS, n=1)
         raise MigratorError(
-            f"{label} ({shown}) names the dialect {backend!r}, which SQLAlchemy does not know.",
-            f"Correct the dialect{f' (did you mean {guess[0]!r}?)' if guess else ''}: SQLAlchemy knows "
-            f"{', '.join(DIALECTS)}, and others come with their own package.",
+            _("{label} ({shown}) names the dialect {backend!r}, which SQLAlchemy does not know.",
+              label=label, shown=shown, backend=backend),
+            _("Correct the dialect{value}: SQLAlchemy knows {DIALECTS}, and others come "
+              "with their own package.",
+              value=f' (did you mean {guess[0]!r}?)' if guess else '', DIALECTS=', '.join(DIALECTS)),
         ) from None
     if url.get_backend_name() != "sqlite":
         return text
     if url.host or url.username or url.password or url.port:
         raise MigratorError(
-            f"{label} ({shown}) has a host part, but a SQLite URL names a file.",
-            "Put three slashes before a relative path (sqlite:///prod.db), four before an absolute one "
-            "(sqlite:////srv/prod.db).",
+            _("{label} ({shown}) has a host part, but a SQLite URL names a file.", label=label, shown=shown),
+            _("Put three slashes before a relative path (sqlite:///prod.db), four before "
+              "an absolute one (sqlite:////srv/prod.db)."),
         )
     if not url.database or url.database == ":memory:" or url.query.get("mode") == "memory":
         _refuse_memory(label, shown)
@@ -217,18 +225,20 @@ def _sqlite_file_url(label: str, path: Path, base: Path | None, query: str) -> s
 
 def _check_sqlite_file(label: str, path: Path) -> None:
     if path.is_dir():
-        raise MigratorError(f"{label} ({path}) is a folder, not a SQLite file.",
-                            f"Give the path of a file in it, e.g. {path / 'prod.db'}.")
+        raise MigratorError(_("{label} ({path}) is a folder, not a SQLite file.", label=label, path=path),
+                            _("Give the path of a file in it, e.g. {value}.", value=path / 'prod.db'))
     if not path.parent.is_dir():
         raise MigratorError(
-            f"{label} is the SQLite file {path.name} in the folder {path.parent}, which does not exist.",
-            "Create the folder first (or correct the path), then try again.",
+            _("{label} is the SQLite file {name} in the folder {parent}, which does not exist.",
+              label=label, name=path.name, parent=path.parent),
+            _("Create the folder first (or correct the path), then try again."),
         )
 
 
 def _refuse_memory(label: str, shown: str) -> None:
     raise MigratorError(
-        f"{label} ({shown}) is an in-memory SQLite database: it disappears with its connection, "
-        "so there would be nothing to migrate or promote to.",
-        "Give a SQLite file instead: a path such as prod.db, or sqlite:////absolute/path/prod.db.",
+        _("{label} ({shown}) is an in-memory SQLite database: it disappears with its "
+          "connection, so there would be nothing to migrate or promote to.", label=label, shown=shown),
+        _("Give a SQLite file instead: a path such as prod.db, or "
+          "sqlite:////absolute/path/prod.db."),
     )

@@ -32,7 +32,9 @@ import sqlalchemy as sa
 from . import backup as _backup
 from .database import environment_url, mask_url
 from .errors import MigratorError, PromotionError, UnknownEnvironmentError
+from .i18n import N_, _, ngettext
 from .lint import Findings
+from .lint.findings import SEVERITY_WORDS
 from .pgbackup import without_sequences
 from .plan import Plan
 from .results import label
@@ -88,9 +90,9 @@ def resolve(ws: Promotable, name: str) -> tuple[str, str]:
     if name == "dev":
         return ws.option("sqlalchemy.url"), "alembic.ini sqlalchemy.url"
     raise UnknownEnvironmentError(
-        f"No database is configured for the environment {name!r}.",
-        f"Set one with ws.add_environment({name!r}, <path or URL>), or set the environment variable "
-        f"{env_var(name)} (the way to pass a URL with a password).",
+        _("No database is configured for the environment {name!r}.", name=name),
+        _("Set one with ws.add_environment({name!r}, <path or URL>), or set the environment variable "
+          "{env_var} (the way to pass a URL with a password).", name=name, env_var=env_var(name)),
     )
 
 
@@ -101,10 +103,10 @@ def add(ws: Promotable, name: str, database: str | Path) -> str:
     parsed = sa.make_url(url)
     if parsed.password:
         raise MigratorError(
-            f"The URL for {name!r} ({mask_url(url)}) contains a password, and alembic.ini is a file "
-            "that gets committed: it was not saved.",
-            f"Put the URL in the environment variable {env_var(name)} instead (e.g. in your shell or "
-            "your deployment's secret settings).",
+            _("The URL for {name!r} ({url}) contains a password, and alembic.ini is a file "
+              "that gets committed: it was not saved.", name=name, url=mask_url(url)),
+            _("Put the URL in the environment variable {env_var} instead (e.g. in your shell or "
+              "your deployment's secret settings).", env_var=env_var(name)),
         )
     stored = url
     if parsed.get_backend_name() == "sqlite" and parsed.database:
@@ -153,17 +155,20 @@ def frame(ws: Promotable) -> pd.DataFrame:
 def _revision(ws: Promotable, url: str) -> str:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite" and (not parsed.database or not Path(parsed.database).is_file()):
-        return "(no database yet)"
+        return _("(no database yet)")
     try:
         return label(ws.with_database(url).current())
     except (MigratorError, sa.exc.SQLAlchemyError):
-        return "(not reachable)"
+        return _("(not reachable)")
 
 
 # -- promotion ------------------------------------------------------------------------
 
 #: Marks beside the status words (the words carry the meaning: no emoji font needed).
 ICON = {"done": "✓", "failed": "✗", "skipped": "–", "restored": "↩", "not needed": "–"}
+#: How a status is said in the report (the statuses themselves are data: frame(), tests, scripts).
+STATUS_WORDS = {"done": N_("done"), "failed": N_("failed"), "skipped": N_("skipped"), "restored": N_("restored"),
+                "not needed": N_("not needed")}
 
 
 @dataclass
@@ -198,12 +203,15 @@ class Promotion:
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
-        verdict = "✓ done" if self.ok else "✗ stopped"
-        lines = [f"**Promote `{self.source}` → `{self.target}`**: {verdict}", "",
-                 "| step | status | detail |", "|---|---|---|"]
-        lines += [f"| {s.step} | {ICON[s.status]} {s.status} | {s.detail.replace('|', '/')} |" for s in self.steps]
+        verdict = _("✓ done") if self.ok else _("✗ stopped")
+        lines = [_("**Promote `{source}` → `{target}`**: {verdict}", source=self.source, target=self.target,
+                   verdict=verdict), "",
+                 _("| step | status | detail |"), "|---|---|---|"]
+        lines += [f"| {s.step} | {ICON[s.status]} {_(STATUS_WORDS[s.status])} | {s.detail.replace('|', '/')} |"
+                  for s in self.steps]
         if self.sql:
-            lines += ["", f"<details><summary>The SQL for review ({self.review_range})</summary>", "",
+            lines += ["", "<details><summary>" + _("The SQL for review ({range})", range=self.review_range)
+                      + "</summary>", "",
                       "```sql", self.sql.strip(), "```", "", "</details>"]
         return "\n".join(lines)
 
@@ -221,71 +229,90 @@ def promote(
     report = Promotion(source, target)
     target_url = resolve(ws, target)[0]
     if sa.make_url(target_url).get_backend_name() not in BACKED_UP:
-        _stop(report, "the kit can back up the target", f"{target} is {mask_url(target_url)}",
-              f"The kit backs up SQLite and PostgreSQL databases only, and {target} is {mask_url(target_url)}.",
-              "Back it up with that database's own tool, then run "
-              f"ws.environment({target!r}).upgrade() yourself.")
+        _stop(report, _("the kit can back up the target"),
+              _("{target} is {url}", target=target, url=mask_url(target_url)),
+              _("The kit backs up SQLite and PostgreSQL databases only, and {target} is {url}.",
+                target=target, url=mask_url(target_url)),
+              _("Back it up with that database's own tool, then run "
+                "ws.environment({target!r}).upgrade() yourself.", target=target))
 
     # 1. The source is where the revisions were tried: it must be at the head.
     heads, current = source_ws.heads(), source_ws.current()
     if len(heads) != 1:
-        _stop(report, f"{source} is at the head", f"heads: {', '.join(heads) or 'none'}",
-              f"The history has {len(heads)} heads ({', '.join(heads) or 'none'}), so 'head' means nothing yet.",
-              "Merge the heads (ws.merge()), upgrade and test on dev, then promote.")
+        listed = ", ".join(heads) or _("none")
+        _stop(report, _("{source} is at the head", source=source), _("heads: {heads}", heads=listed),
+              _("The history has {count} heads ({heads}), so 'head' means nothing yet.", count=len(heads), heads=listed),
+              _("Merge the heads (ws.merge()), upgrade and test on dev, then promote."))
     head = heads[0]
     if current != head:
-        _stop(report, f"{source} is at the head", f"{source} is at {label(current)}, the head is {head}",
-              f"{source} is at {label(current)}, but the newest revision is {head}: it was never tried there.",
-              f"Upgrade {source} first (ws.upgrade()), check the result, then promote.")
-    report.steps.append(Step(f"{source} is at the head", "done", f"{source} is at {head}, the newest revision"))
+        _stop(report, _("{source} is at the head", source=source),
+              _("{source} is at {current}, the head is {head}", source=source, current=label(current), head=head),
+              _("{source} is at {current}, but the newest revision is {head}: it was never tried there.",
+                source=source, current=label(current), head=head),
+              _("Upgrade {source} first (ws.upgrade()), check the result, then promote.", source=source))
+    report.steps.append(Step(_("{source} is at the head", source=source), "done",
+                             _("{source} is at {head}, the newest revision", source=source, head=head)))
 
     # 2. The four standard checks, on scratch databases.
     checks = source_ws.run_checks()
     failed = checks[~checks["passed"]]
     if len(failed):
         problems = "; ".join(f"{r.check}: {r.detail}" for r in failed.itertuples())
-        _stop(report, "the standard checks pass", problems,
-              f"{len(failed)} of the {len(checks)} standard checks failed: {problems}.",
-              "Run ws.run_checks() and fix what it reports, then promote again.")
-    report.steps.append(Step("the standard checks pass", "done", f"{len(checks)} of {len(checks)} passed"))
+        _stop(report, _("the standard checks pass"), problems,
+              _("{failed} of the {total} standard checks failed: {problems}.", failed=len(failed), total=len(checks),
+                problems=problems),
+              _("Run ws.run_checks() and fix what it reports, then promote again."))
+    report.steps.append(Step(_("the standard checks pass"), "done",
+                             _("{passed} of {total} passed", passed=len(checks), total=len(checks))))
 
     # 3. What will run on the target: the SQL to read, and the linter against its data.
     exists = _exists(report, target_ws)
     before = target_ws.current() if exists else None
     if before == head:
-        report.steps.append(Step("review", "skipped", f"{target} is already at {head}: nothing to promote"))
+        report.steps.append(Step(_("review"), "skipped",
+                                 _("{target} is already at {head}: nothing to promote", target=target, head=head)))
         return report
     if isinstance(before, tuple):
-        _stop(report, "review", f"{target} is at several heads: {label(before)}",
-              f"{target} is at several heads ({label(before)}).",
-              f"Look at ws.environment({target!r}).history() and merge or stamp it by hand first.")
+        _stop(report, _("review"), _("{target} is at several heads: {heads}", target=target, heads=label(before)),
+              _("{target} is at several heads ({heads}).", target=target, heads=label(before)),
+              _("Look at ws.environment({target!r}).history() and merge or stamp it by hand first.", target=target))
     report.review_range = f"{label(before)} → {head}"
     try:
         report.sql = target_ws.sql(f"{before or 'base'}:{head}")
         statements = report.sql.count(";")
-        sql_note = f"{statements} SQL statements for {label(before)} → {head} (promotion.sql)"
+        sql_note = _("{statements} SQL statements for {before} → {head} (promotion.sql)", statements=statements,
+                     before=label(before), head=head)
     except MigratorError as exc:
-        sql_note = f"no offline SQL ({exc.what})"
+        sql_note = _("no offline SQL ({reason})", reason=exc.what)
     plan = target_ws.plan("upgrade", "head", acknowledge) if exists else None
     if plan is not None and plan.unchecked:
         revision, exc = plan.unchecked[0]
-        _stop(report, "review", f"linter: {revision} could not be checked",
-              f"The linter could not read revision {revision} ({exc}). Nothing was changed on {target}.",
-              f"Fix what stops it from loading (ws.lint({revision!r}) shows it), then promote again.")
+        _stop(report, _("review"), _("linter: {revision} could not be checked", revision=revision),
+              _("The linter could not read revision {revision} ({reason}). Nothing was changed on {target}.",
+                revision=revision, reason=exc, target=target),
+              _("Fix what stops it from loading (ws.lint({revision!r}) shows it), then promote again.",
+                revision=revision))
     report.findings = plan.findings if plan is not None else Findings()
     blocking = list(plan.blocking) if plan is not None else []
     if blocking:
-        listed = "; ".join(f"{f.key} {f.where} ({f.severity})" for f in blocking)
-        _stop(report, "review", f"linter: {listed}",
-              f"The linter, run against {target}'s data, found {len(blocking)} problem"
-              f"{'s' if len(blocking) > 1 else ''}: {listed}. Nothing was changed on {target}.",
-              f"Read the findings: ws.environment({target!r}).lint({blocking[0].revision!r}). Fix the revision "
-              f"(or the data); or, to delete the data on purpose, promote with acknowledge="
-              f"{[f.key for f in blocking if f.destructive]!r}.")
-    lint_note = f"linter: {len(report.findings)} finding(s), none blocking" if report.findings else "linter: no findings"
-    report.steps.append(Step("review", "done", f"{sql_note}; {lint_note}"))
+        listed = "; ".join(f"{f.key} {f.where} ({_(SEVERITY_WORDS[f.severity])})" for f in blocking)
+        _stop(report, _("review"), _("linter: {listed}", listed=listed),
+              ngettext("The linter, run against {target}'s data, found {count} problem: {listed}. "
+                       "Nothing was changed on {target}.",
+                       "The linter, run against {target}'s data, found {count} problems: {listed}. "
+                       "Nothing was changed on {target}.", len(blocking), target=target, count=len(blocking),
+                       listed=listed),
+              _("Read the findings: ws.environment({target!r}).lint({revision!r}). Fix the revision "
+                "(or the data); or, to delete the data on purpose, promote with acknowledge={keys!r}.",
+                target=target, revision=blocking[0].revision, keys=[f.key for f in blocking if f.destructive]))
+    if report.findings:
+        lint_note = _("linter: {count} finding(s), none blocking", count=len(report.findings))
+    else:
+        lint_note = _("linter: no findings")
+    report.steps.append(Step(_("review"), "done", f"{sql_note}; {lint_note}"))
     if dry_run:
-        report.steps.append(Step(f"back up, upgrade and verify {target}", "skipped", "dry run: nothing was changed"))
+        report.steps.append(Step(_("back up, upgrade and verify {target}", target=target), "skipped",
+                                 _("dry run: nothing was changed")))
         return report
 
     # 4. Back up the target; a backup that fails or does not verify stops everything.
@@ -293,28 +320,32 @@ def promote(
         try:
             report.backup = target_ws.backup()
         except MigratorError as exc:
-            _stop(report, f"back up {target}", exc.what, f"{exc.what} Nothing was changed on {target}.", exc.fix)
+            _stop(report, _("back up {target}", target=target), exc.what,
+                  _("{what} Nothing was changed on {target}.", what=exc.what, target=target), exc.fix)
         tables = without_sequences(report.backup.fingerprint).tables
-        report.steps.append(Step(f"back up {target}", "done", f"{report.backup.file}, verified "
-                                 f"({report.backup.fingerprint.rows:,} rows in {len(tables)} tables)"))
+        report.steps.append(Step(_("back up {target}", target=target), "done",
+                                 _("{file}, verified ({rows:,} rows in {tables} tables)", file=report.backup.file,
+                                   rows=report.backup.fingerprint.rows, tables=len(tables))))
     else:
-        report.steps.append(Step(f"back up {target}", "skipped", f"{target} has no database yet: nothing to back up"))
+        report.steps.append(Step(_("back up {target}", target=target), "skipped",
+                                 _("{target} has no database yet: nothing to back up", target=target)))
 
     # 5. Upgrade; 6. verify. Any failure from here on restores the backup.
     try:
         move = target_ws.upgrade("head", acknowledge=acknowledge)
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, prod goes back to the backup
-        _restore_and_stop(report, target_ws, exists, f"upgrade {target}", exc)
-    report.steps.append(Step(f"upgrade {target}", "done", f"ran {', '.join(rev for rev, _ in move.steps)}"))
+        _restore_and_stop(report, target_ws, exists, _("upgrade {target}", target=target), exc)
+    report.steps.append(Step(_("upgrade {target}", target=target), "done",
+                             _("ran {revisions}", revisions=", ".join(step[0] for step in move.steps))))
     try:
         problems, summary = _verify_after(target_ws, report.backup, head)
     except Exception as exc:  # noqa: BLE001 - a verification that cannot run is a failed one
-        _restore_and_stop(report, target_ws, exists, f"verify {target}", exc)
+        _restore_and_stop(report, target_ws, exists, _("verify {target}", target=target), exc)
     if problems:
-        _restore_and_stop(report, target_ws, exists, f"verify {target}",
-                          MigratorError("; ".join(problems) + ".", "Find out why the revision changed the data "
-                                        "this way (reproduce it on a copy of the backup), fix it, promote again."))
-    report.steps.append(Step(f"verify {target}", "done", summary))
+        _restore_and_stop(report, target_ws, exists, _("verify {target}", target=target),
+                          MigratorError("; ".join(problems) + ".", _("Find out why the revision changed the data "
+                                        "this way (reproduce it on a copy of the backup), fix it, promote again.")))
+    report.steps.append(Step(_("verify {target}", target=target), "done", summary))
     return report
 
 
@@ -323,57 +354,64 @@ def _verify_after(target_ws: Promotable, backup: _backup.Backup | None, head: st
     after = target_ws.content()
     problems = []
     if after.integrity != "ok" and not after.integrity.startswith(_backup.NOT_CHECKED):
-        problems.append(f"integrity check: {after.integrity}")
+        problems.append(_("integrity check: {result}", result=after.integrity))
     if target_ws.current() != head:
-        problems.append(f"the database is at {label(target_ws.current())}, not {head}")
+        problems.append(_("the database is at {current}, not {head}", current=label(target_ws.current()), head=head))
     diffs = target_ws.check()
     if len(diffs):
-        problems.append("the models differ from the schema: " + diff_sentence(diffs))
+        problems.append(_("the models differ from the schema: ") + diff_sentence(diffs))
     kept = []
     for old in without_sequences(backup.fingerprint).tables if backup else ():
         new = after.table(old.table)
         if old.table == "alembic_version" or new is None:
             continue
         if new.rows < old.rows:
-            problems.append(f"{old.table} had {old.rows} rows before, {new.rows} after")
+            problems.append(_("{table} had {before} rows before, {after} after", table=old.table, before=old.rows,
+                              after=new.rows))
         kept.append(f"{old.table} {new.rows:,}")
-    rows = f"no table lost rows ({', '.join(kept)})" if kept else "no rows to compare"
-    integrity = "integrity ok; " if after.integrity == "ok" else ""
-    return problems, f"{integrity}at {head}; models match the schema; {rows}"
+    rows = _("no table lost rows ({tables})", tables=", ".join(kept)) if kept else _("no rows to compare")
+    integrity = _("integrity ok; ") if after.integrity == "ok" else ""
+    return problems, integrity + _("at {head}; models match the schema; {rows}", head=head, rows=rows)
 
 
 def _restore_and_stop(report: Promotion, target_ws: Promotable, existed: bool, step: str, exc: Exception) -> NoReturn:
     what = exc.what if isinstance(exc, MigratorError) else f"{type(exc).__name__}: {exc}"
-    fix = exc.fix if isinstance(exc, MigratorError) else "Read the error, fix the revision, promote again."
+    fix = exc.fix if isinstance(exc, MigratorError) else _("Read the error, fix the revision, promote again.")
     report.steps.append(Step(step, "failed", what))
     target = report.target
+    restore = _("restore {target}", target=target)
     if report.backup is not None and _unchanged(target_ws, report.backup):
-        report.steps.append(Step(f"restore {target}", "not needed",
-                                 f"the failed upgrade was rolled back: {target} has the backup's schema, rows "
-                                 "and content (compared by hash), so nothing was restored"))
-        after = (f"No restore was needed: {target} still matches its backup (compared by content hash), "
-                 f"which is kept ({report.backup.file}).")
+        report.steps.append(Step(restore, "not needed",
+                                 _("the failed upgrade was rolled back: {target} has the backup's schema, rows "
+                                   "and content (compared by hash), so nothing was restored", target=target)))
+        after = _("No restore was needed: {target} still matches its backup (compared by content hash), "
+                  "which is kept ({file}).", target=target, file=report.backup.file)
     elif report.backup is not None:
         try:
             target_ws.restore(report.backup)
         except MigratorError as restore_error:
-            report.steps.append(Step(f"restore {target}", "failed", restore_error.what))
-            _raise(report, f"Promoting {report.source} to {target} failed at '{step}': {what} Restoring "
-                   f"the backup failed too: {restore_error.what}",
-                   f"Restore {report.backup.file} by hand (ws.environment({target!r}).restore(...)) "
-                   "before anything else.")
-        report.steps.append(Step(f"restore {target}", "restored",
-                                 f"{report.backup.file} written back and verified: {target} is at "
-                                 f"{report.backup.revision} again, content unchanged"))
-        after = (f"{target} was restored automatically from {report.backup.file} and verified: it is "
-                 f"at {report.backup.revision} again, with the same content as before.")
+            report.steps.append(Step(restore, "failed", restore_error.what))
+            _raise(report, _("Promoting {source} to {target} failed at '{step}': {what} Restoring "
+                             "the backup failed too: {restore_error}", source=report.source, target=target,
+                             step=step, what=what, restore_error=restore_error.what),
+                   _("Restore {file} by hand (ws.environment({target!r}).restore(...)) "
+                     "before anything else.", file=report.backup.file, target=target))
+        report.steps.append(Step(restore, "restored",
+                                 _("{file} written back and verified: {target} is at "
+                                   "{revision} again, content unchanged", file=report.backup.file, target=target,
+                                   revision=report.backup.revision)))
+        after = _("{target} was restored automatically from {file} and verified: it is "
+                  "at {revision} again, with the same content as before.", target=target, file=report.backup.file,
+                  revision=report.backup.revision)
     else:
         if not existed:
             target_ws.database_path.unlink(missing_ok=True)
-        report.steps.append(Step(f"restore {target}", "restored", f"{target} had no database before: removed again"))
-        after = f"{target} had no database before, and has none now."
-    _raise(report, f"Promoting {report.source} to {target} failed at '{step}': {what} {after}",
-           f"{fix} Try the fix on {report.source} first, then promote again.")
+        report.steps.append(Step(restore, "restored",
+                                 _("{target} had no database before: removed again", target=target)))
+        after = _("{target} had no database before, and has none now.", target=target)
+    _raise(report, _("Promoting {source} to {target} failed at '{step}': {what} {after}", source=report.source,
+                     target=target, step=step, what=what, after=after),
+           _("{fix} Try the fix on {source} first, then promote again.", fix=fix, source=report.source))
 
 
 def _unchanged(target_ws: Promotable, backup: _backup.Backup) -> bool:
@@ -394,15 +432,18 @@ def _exists(report: Promotion, target_ws: Promotable) -> bool:
     except sa.exc.OperationalError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         shown = mask_url(target_ws.url)
-        _stop(report, f"reach {report.target}", f"cannot connect to {shown}",
-              f"Cannot connect to {report.target} ({shown}): {reason}. Nothing was changed.",
-              f"Check {report.target}'s URL (ws.environments()) and that its server is up, then promote again.")
+        _stop(report, _("reach {target}", target=report.target), _("cannot connect to {url}", url=shown),
+              _("Cannot connect to {target} ({url}): {reason}. Nothing was changed.", target=report.target, url=shown,
+                reason=reason),
+              _("Check {target}'s URL (ws.environments()) and that its server is up, then promote again.",
+                target=report.target))
     return True
 
 
 def _stop(report: Promotion, step: str, detail: str, what: str, fix: str) -> NoReturn:
     report.steps.append(Step(step, "failed", detail))
-    _raise(report, f"Promoting {report.source} to {report.target} stopped at '{step}': {what}", fix)
+    _raise(report, _("Promoting {source} to {target} stopped at '{step}': {what}", source=report.source,
+                     target=report.target, step=step, what=what), fix)
 
 
 def _raise(report: Promotion, what: str, fix: str) -> NoReturn:
@@ -443,7 +484,7 @@ def _write_option(ini: Path, name: str, value: str) -> None:
 def _valid(name: str) -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise UnknownEnvironmentError(
-            f"{name!r} is not a usable environment name.",
-            "Use a short lowercase name such as 'dev', 'staging' or 'prod'.",
+            _("{name!r} is not a usable environment name.", name=name),
+            _("Use a short lowercase name such as 'dev', 'staging' or 'prod'."),
         )
     return name

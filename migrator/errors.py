@@ -1,7 +1,7 @@
 """One exception family: every message says what happened and how to fix it.
 
-Each error carries two parts, ``what`` and ``fix``.  In Jupyter the error is shown
-as those two parts only (no traceback full of library frames and paths), which is
+Each error carries two parts, ``what`` and ``fix``, in the kit's language (migrator.i18n).
+In Jupyter the error is shown as those two parts only (no traceback full of library frames and paths), which is
 what a learner needs and what keeps notebook outputs deterministic.
 """
 
@@ -10,19 +10,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-
-class MigratorError(Exception):
-    """Base class of every error the kit raises on purpose."""
-
-    def __init__(self, what: str, fix: str) -> None:
-        self.what = what
-        self.fix = fix
-        super().__init__(f"{what}\nHow to fix: {fix}")
-
-    def _render_traceback_(self) -> list[str]:
-        """IPython hook: show the message, not the stack (see IPython's ultratb)."""
-        return [f"{type(self).__name__}: {self.what}", f"How to fix: {self.fix}"]
-
+from .i18n import MigratorError  # noqa: F401  the base: its "How to fix" label is translated (migrator.i18n)
 
 class WorkspaceError(MigratorError):
     """The workspace folder or its name is not usable."""

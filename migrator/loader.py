@@ -25,6 +25,7 @@ from types import ModuleType
 import sqlalchemy as sa
 
 from .errors import ModelsError
+from .i18n import _
 
 
 def load_models(path: str | Path) -> ModuleType:
@@ -32,8 +33,9 @@ def load_models(path: str | Path) -> ModuleType:
     path = Path(path).resolve()
     if not path.is_file():
         raise ModelsError(
-            f"The models file {path.name} does not exist (looked in {path.parent.name}/).",
-            "Create it (Workspace.write_models) or fix the 'models' option in alembic.ini.",
+            _("The models file {name} does not exist (looked in {name2}/).",
+              name=path.name, name2=path.parent.name),
+            _("Create it (Workspace.write_models) or fix the 'models' option in alembic.ini."),
         )
     name = "_migrator_models_" + hashlib.sha1(str(path).encode()).hexdigest()[:12]
     spec = importlib.util.spec_from_file_location(name, path)
@@ -44,16 +46,18 @@ def load_models(path: str | Path) -> ModuleType:
     except SyntaxError as exc:
         del sys.modules[name]
         raise ModelsError(
-            f"{path.name} line {exc.lineno}: {exc.msg}: {(exc.text or '').strip()!r}",
-            f"Correct line {exc.lineno} of {path.name}, save the file, and run the step again.",
+            _("{name} line {lineno}: {msg}: {strip!r}",
+              name=path.name, lineno=exc.lineno, msg=exc.msg, strip=(exc.text or '').strip()),
+            _("Correct line {lineno} of {name}, save the file, and run the step again.",
+              lineno=exc.lineno, name=path.name),
         ) from None
     except Exception as exc:
         del sys.modules[name]
         line = _line_in(exc, path)
         raise ModelsError(
-            f"{path.name}{f' line {line}' if line else ''} raised "
-            f"{type(exc).__name__}: {exc}",
-            f"Fix {path.name} so that it imports cleanly, save it, and run the step again.",
+            _("{name}{value} raised {name2}: {exc}",
+              name=path.name, value=f' line {line}' if line else '', name2=type(exc).__name__, exc=exc),
+            _("Fix {name} so that it imports cleanly, save it, and run the step again.", name=path.name),
         ) from None
     registries = _registries(module)
     try:
@@ -78,8 +82,9 @@ def find_metadata(module: ModuleType) -> sa.MetaData:
             return candidate
     file = Path(module.__file__).name
     raise ModelsError(
-        f"{file} defines no SQLAlchemy metadata, so Alembic cannot know what the schema should be.",
-        f"Define `class Base(DeclarativeBase)` (or a `target_metadata = MetaData()`) in {file}.",
+        _("{file} defines no SQLAlchemy metadata, so Alembic cannot know what the schema "
+          "should be.", file=file),
+        _("Define `class Base(DeclarativeBase)` (or a `target_metadata = MetaData()`) in {file}.", file=file),
     )
 
 
@@ -90,7 +95,7 @@ def load_metadata(path: str | Path) -> sa.MetaData:
 
 def is_import_path(spec: str) -> bool:
     """'myapp.db:Base.metadata' (module:attribute), as opposed to a file such as 'models.py'."""
-    module, _, attribute = spec.partition(":")
+    module, _sep, attribute = spec.partition(":")
     return bool(attribute) and not module.endswith(".py") and all(p.isidentifier() for p in module.split("."))
 
 
@@ -104,7 +109,7 @@ def metadata_from(spec: str, base: str | Path) -> sa.MetaData:
     if not is_import_path(spec):
         path = Path(spec)
         return load_metadata(path if path.is_absolute() else Path(base) / path)
-    module_name, _, attribute = spec.partition(":")
+    module_name, _sep, attribute = spec.partition(":")
     package = module_name.split(".")[0]
     for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
         del sys.modules[name]
@@ -115,20 +120,23 @@ def metadata_from(spec: str, base: str | Path) -> sa.MetaData:
             value = getattr(value, part)
     except (ImportError, AttributeError) as exc:
         raise ModelsError(
-            f"The models {spec!r} could not be loaded: {type(exc).__name__}: {exc}.",
-            f"Check the module and attribute names (from {Path(base).name}/, as env.py imports them).",
+            _("The models {spec!r} could not be loaded: {name}: {exc}.",
+              spec=spec, name=type(exc).__name__, exc=exc),
+            _("Check the module and attribute names (from {name}/, as env.py imports them).",
+              name=Path(base).name),
         ) from None
     except Exception as exc:  # noqa: BLE001 - the package itself raised while importing
         raise ModelsError(
-            f"Importing the models {spec!r} raised {type(exc).__name__}: {exc}.",
-            "Fix that module so that it imports cleanly, save it, and run the step again.",
+            _("Importing the models {spec!r} raised {name}: {exc}.",
+              spec=spec, name=type(exc).__name__, exc=exc),
+            _("Fix that module so that it imports cleanly, save it, and run the step again."),
         ) from None
     finally:
         sys.path.remove(str(Path(base).resolve()))
     if not isinstance(value, sa.MetaData):
         raise ModelsError(
-            f"{spec!r} is a {type(value).__name__}, not SQLAlchemy MetaData.",
-            "Point it at the metadata itself, e.g. 'myapp.db:Base.metadata'.",
+            _("{spec!r} is a {name}, not SQLAlchemy MetaData.", spec=spec, name=type(value).__name__),
+            _("Point it at the metadata itself, e.g. 'myapp.db:Base.metadata'."),
         )
     return value
 
@@ -162,8 +170,9 @@ def _configure(registries: list[sa.orm.registry], path: Path) -> None:
         except Exception as exc:  # e.g. a NameError in relationship(lambda: ...)
             line = _line_in(exc, path)
             raise ModelsError(
-                f"{_at(path, line)}: setting up the relationships raised {type(exc).__name__}: {exc}",
-                f"Fix {_in(path, line)}, save it, and run the step again.",
+                _("{at}: setting up the relationships raised {name}: {exc}",
+                  at=_at(path, line), name=type(exc).__name__, exc=exc),
+                _("Fix {in_}, save it, and run the step again.", in_=_in(path, line)),
             ) from None
 
 
@@ -179,18 +188,22 @@ def _relationship_error(registry: sa.orm.registry, path: Path, exc: sa.exc.SQLAl
         name, classes = found[1], sorted(mapper.class_.__name__ for mapper in registry.mappers)
         prop, line = _locate(tree, in_failing, name)
         raise ModelsError(
-            f"{_at(path, line)}: the relationship {_name(prop)} names a class {name} that no model defines "
-            f"(classes: {', '.join(classes)}).",
-            f"Correct the class name in {_in(path, line)}{_did_you_mean(name, classes)}, save, run the step again.",
+            _("{at}: the relationship {name} names a class {name2} that no model defines "
+              "(classes: {classes}).",
+              at=_at(path, line), name=_name(prop), name2=name, classes=', '.join(classes)),
+            _("Correct the class name in {in_}{did_you_mean}, save, run the step again.",
+              in_=_in(path, line), did_you_mean=_did_you_mean(name, classes)),
         ) from None
     if found := re.search(r"Mapper\[(\w+)\(.*has no property '(\w+)'", message):
         target, name = found[1], found[2]
         names = sorted(prop.key for prop in relationships if prop.parent.class_.__name__ == target)
         prop, line = _locate(tree, [prop for prop in relationships if prop.back_populates == name], name)
         raise ModelsError(
-            f"{_at(path, line)}: {_name(prop)} has back_populates={name!r}, but {target} has no relationship "
-            f"{name} (relationships: {', '.join(names) or 'none'}).",
-            f"Correct back_populates in {_in(path, line)}{_did_you_mean(name, names)}, save, run the step again.",
+            _("{at}: {name} has back_populates={name2!r}, but {target} has no "
+              "relationship {name2} (relationships: {names}).",
+              at=_at(path, line), name=_name(prop), name2=name, target=target, names=', '.join(names) or 'none'),
+            _("Correct back_populates in {in_}{did_you_mean}, save, run the step again.",
+              in_=_in(path, line), did_you_mean=_did_you_mean(name, names)),
         ) from None
     named = re.search(r"relationship '?(\w+)\.(\w+)", message)  # "... on relationship Author.books - ..."
     prop, line = _locate(tree, [p for p in relationships if named and _name(p) == f"{named[1]}.{named[2]}"]
@@ -198,8 +211,9 @@ def _relationship_error(registry: sa.orm.registry, path: Path, exc: sa.exc.SQLAl
                          or [p for p in relationships if p._configure_started and not p._configure_finished])
     first = re.split(r"(?<=\.)\s+(?=[A-Z])", message.strip(), maxsplit=1)[0]
     raise ModelsError(
-        f"{_at(path, line)}: the relationship {_name(prop)} cannot be set up: {first}",
-        f"Correct {_in(path, line)}, save the file, and run the step again.",
+        _("{at}: the relationship {name} cannot be set up: {first}",
+          at=_at(path, line), name=_name(prop), first=first),
+        _("Correct {in_}, save the file, and run the step again.", in_=_in(path, line)),
     ) from None
 
 
@@ -247,8 +261,10 @@ def _foreign_key_error(path: Path, target: str, kind: str, wrong: str, where: st
                        listed: str) -> None:
     line = _foreign_key_line(ast.parse(path.read_text(), str(path)), target)
     raise ModelsError(
-        f"{_at(path, line)}: ForeignKey({target!r}) names a {kind} {wrong} {where} ({listed}: {', '.join(names)}).",
-        f"Correct the {kind} name in {_in(path, line)}{_did_you_mean(wrong, names)}, save, run the step again.",
+        _("{at}: ForeignKey({target!r}) names a {kind} {wrong} {where} ({listed}: {names}).",
+          at=_at(path, line), target=target, kind=kind, wrong=wrong, where=where, listed=listed, names=', '.join(names)),
+        _("Correct the {kind} name in {in_}{did_you_mean}, save, run the step again.",
+          kind=kind, in_=_in(path, line), did_you_mean=_did_you_mean(wrong, names)),
     ) from None
 
 

@@ -45,6 +45,7 @@ from .backup import (
 from .backup import _label, _safe  # the same names and labels as SQLite backups
 from .database import mask_url
 from .errors import BackupError
+from .i18n import _
 
 INTEGRITY = f"{NOT_CHECKED} (PostgreSQL has no integrity_check; verified by restoring the dump)"
 SUFFIX = ".dump"
@@ -87,8 +88,9 @@ def make_backup(url: str, folder: str | Path, revision: str = "unknown") -> Back
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BackupError(f"Cannot create the backup folder {folder}: {exc.strerror}.",
-                          f"Make sure {folder} is a writable folder.") from None
+        raise BackupError(_("Cannot create the backup folder {folder}: {strerror}.",
+                            folder=folder, strerror=exc.strerror),
+                          _("Make sure {folder} is a writable folder.", folder=folder)) from None
     target = _free_name(folder, f"{_safe(name)}-{_safe(revision)}-{created}")
     partial = target.with_name(target.name + ".partial")
     engine = _engine(url)
@@ -100,14 +102,17 @@ def make_backup(url: str, folder: str | Path, revision: str = "unknown") -> Back
             expected = _fingerprint(connection)
         problems = compare_fingerprints(_restored_fingerprint(partial), expected, "in the dump", "in the database")
         if problems:
-            raise BackupError(f"The dump of {shown} does not restore to the same database: {'; '.join(problems)}. "
-                              "It was deleted.", "Run the backup again; if it keeps failing, check the disk.")
+            raise BackupError(_("The dump of {shown} does not restore to the same "
+                                "database: {problems}. It was deleted.",
+                                shown=shown, problems='; '.join(problems)), _("Run the backup again; if it keeps "
+                                                   "failing, check the disk."))
         backup = Backup(target, shown, revision, created, expected)
         write_manifest(backup)
         partial.rename(target)
     except sa.exc.OperationalError as exc:
-        raise BackupError(f"Cannot read {shown} to back it up: {_first_line(exc)}. Nothing was changed.",
-                          "Check the URL (ws.environments()) and that the server is running.") from None
+        raise BackupError(_("Cannot read {shown} to back it up: {first_line}. Nothing "
+                            "was changed.", shown=shown, first_line=_first_line(exc)),
+                          _("Check the URL (ws.environments()) and that the server is running.")) from None
     finally:
         engine.dispose()
         partial.unlink(missing_ok=True)
@@ -143,7 +148,8 @@ def restore(backup: Backup | str | Path, url: str, *, force: bool = False) -> Ve
     label, shown = _label(path), mask_url(url)
 
     def refuse(reason: str, fix: str = "Restore another backup (ws.backups() lists them).") -> None:
-        raise BackupError(f"The backup {label} {reason}, so it was not restored: {shown} is unchanged.", fix)
+        raise BackupError(_("The backup {label} {reason}, so it was not restored: "
+                            "{shown} is unchanged.", label=label, reason=reason, shown=shown), fix)
 
     if not path.is_file() or path.stat().st_size == 0:
         refuse("is missing or empty")
@@ -167,15 +173,20 @@ def restore(backup: Backup | str | Path, url: str, *, force: bool = False) -> Ve
         _replay(path, url)
     except BackupError as exc:
         if "lock timeout" in exc.what:
-            raise BackupError(f"Another session held a lock in {shown} for {LOCK_TIMEOUT}, so {label} was not "
-                              f"restored: {shown} is unchanged.",
-                              "Stop the writers (the app, other notebooks) first, then restore again.") from None
-        raise BackupError(f"Restoring {label} over {shown} failed and was rolled back: {exc.what}", exc.fix) from None
+            raise BackupError(_("Another session held a lock in {shown} for "
+                                "{LOCK_TIMEOUT}, so {label} was not restored: {shown} is "
+                                "unchanged.", shown=shown, LOCK_TIMEOUT=LOCK_TIMEOUT, label=label),
+                              _("Stop the writers (the app, other notebooks) first, then "
+                                "restore again.")) from None
+        raise BackupError(_("Restoring {label} over {shown} failed and was rolled back: {what}",
+                            label=label, shown=shown, what=exc.what), exc.fix) from None
     after = fingerprint(url)
     problems = compare_fingerprints(after, saved.fingerprint, "in the database", "in the backup")
     if problems:
-        raise BackupError(f"After restoring, {shown} does not match {label}: {'; '.join(problems)}.",
-                          "Restore again; if it keeps failing, restore the dump by hand with pg_restore.")
+        raise BackupError(_("After restoring, {shown} does not match {label}: {problems}.",
+                            shown=shown, label=label, problems='; '.join(problems)),
+                          _("Restore again; if it keeps failing, restore the dump by "
+                            "hand with pg_restore."))
     return _verification(path, url, [], after)
 
 
@@ -258,12 +269,13 @@ def _run(program: str, args: list[str], url: str | None = None, *, stdin: str | 
         result = subprocess.run(command, input=stdin, capture_output=True, text=True, env=environment,
                                 timeout=TIMEOUT_SECONDS)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BackupError(f"{program} could not run: {exc}.", "Check that the pgserver package is installed.") from None
+        raise BackupError(_("{program} could not run: {exc}.", program=program, exc=exc), _("Check that the pgserver "
+                                                                "package is installed.")) from None
     if result.returncode != 0:
         message = next((line for line in result.stderr.splitlines() if "ERROR" in line or "error" in line),
                        result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "no message")
-        raise BackupError(f"{program} failed: {message.strip()}",
-                          "Read the message; check the URL and that the server is running.")
+        raise BackupError(_("{program} failed: {strip}", program=program, strip=message.strip()),
+                          _("Read the message; check the URL and that the server is running."))
     return result.stdout
 
 

@@ -18,14 +18,15 @@ from pathlib import Path
 
 from . import lint
 from .errors import DestructiveChangeError, MigratorError
+from .i18n import N_, _
 from .lint import Findings
 
 #: How the explorer words each destructive code, per step.
 PHRASES = {
-    "drop-table": "drops table {where}",
-    "drop-column": "drops column {where}",
-    "probable-rename": "drops {where} (probably a rename: the values would be deleted, not moved)",
-    "type-narrowing": "narrows the type of {where} (values here do not fit)",
+    "drop-table": N_("drops table {where}"),
+    "drop-column": N_("drops column {where}"),
+    "probable-rename": N_("drops {where} (probably a rename: the values would be deleted, not moved)"),
+    "type-narrowing": N_("narrows the type of {where} (values here do not fit)"),
 }
 
 
@@ -88,12 +89,12 @@ class Plan:
             Danger(
                 f.revision,
                 self.verb,
-                PHRASES.get(f.code, f.code + " {where}").format(where=f.where),
+                _(PHRASES[f.code], where=f.where) if f.code in PHRASES else f"{f.code} {f.where}",
                 f.key if self.verb == "upgrade" else None,
             )
             for f in self.destructive
         ]
-        found += [Danger(rev, self.verb, f"could not be checked for data loss ({exc})") for rev, exc in self.unchecked]
+        found += [Danger(rev, self.verb, _("could not be checked for data loss ({reason})", reason=exc)) for rev, exc in self.unchecked]
         return found
 
     def refuse(self) -> None:
@@ -101,9 +102,11 @@ class Plan:
         if self.unchecked:
             revision, exc = self.unchecked[0]
             raise MigratorError(
-                f"The linter could not read revision {revision} ({type(exc).__name__}: {exc}), so the "
-                "upgrade did not start (the database is unchanged).",
-                f"Fix what stops revision {revision} from loading (ws.lint({revision!r}) shows it), then upgrade again.",
+                _("The linter could not read revision {revision} ({name}: {exc}), so the "
+                  "upgrade did not start (the database is unchanged).",
+                  revision=revision, name=type(exc).__name__, exc=exc),
+                _("Fix what stops revision {revision} from loading "
+                  "(ws.lint({revision!r}) shows it), then upgrade again.", revision=revision),
             )
         refused = self.destructive
         if not refused:
@@ -112,7 +115,9 @@ class Plan:
         where = ", ".join(dict.fromkeys(f.where for f in refused))
         keys = ", ".join(repr(k) for k in dict.fromkeys(f.key for f in refused))
         raise DestructiveChangeError(  # two short lines; error.findings has every detail and fix
-            f"Revision {', '.join(revisions)} would delete the data in {where}, so nothing ran.",
-            f"See error.findings for the safe way; to delete it on purpose: ws.upgrade(acknowledge=[{keys}]).",
+            _("Revision {revisions} would delete the data in {where}, so nothing ran.",
+              revisions=', '.join(revisions), where=where),
+            _("See error.findings for the safe way; to delete it on purpose: "
+              "ws.upgrade(acknowledge=[{keys}]).", keys=keys),
             findings=refused,
         )

@@ -55,6 +55,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from .errors import MigratorError
+from .i18n import _
 
 try:
     import fcntl
@@ -150,13 +151,15 @@ def drop_database(url: str) -> bool:
     name = target.database
     if target.query.get("host") != str(running.socket_dir) or target.host or not name:
         raise MigratorError(
-            f"{target.render_as_string(hide_password=True)} is not a database of the kit's PostgreSQL "
-            "server, so drop_database() does not drop it.",
-            "Pass a URL that fresh_database() returned; drop other databases with your own tools.",
+            _("{render_as_string} is not a database of the kit's PostgreSQL server, so "
+              "drop_database() does not drop it.",
+              render_as_string=target.render_as_string(hide_password=True)),
+            _("Pass a URL that fresh_database() returned; drop other databases with your "
+              "own tools."),
         )
     if name in _SYSTEM_DATABASES:
-        raise MigratorError(f"{name} is a system database of the server, so it is not dropped.",
-                            "Pass a URL that fresh_database() returned.")
+        raise MigratorError(_("{name} is a system database of the server, so it is not dropped.", name=name),
+                            _("Pass a URL that fresh_database() returned."))
     with _admin(running) as connection:
         existed = connection.exec_driver_sql(
             "SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": name}).first() is not None
@@ -187,8 +190,9 @@ def _require() -> None:
     if problem is not None:
         raise MigratorError(
             problem,
-            "Use Python 3.11 or 3.12 on Linux x86_64 or macOS (WSL on Windows) and pip install -r "
-            "requirements.txt, or run PostgreSQL yourself and pass its URL to ws.with_database(...).",
+            _("Use Python 3.11 or 3.12 on Linux x86_64 or macOS (WSL on Windows) and pip "
+              "install -r requirements.txt, or run PostgreSQL yourself and pass its URL "
+              "to ws.with_database(...)."),
         )
 
 
@@ -297,10 +301,11 @@ def _start(data: Path) -> Server:
         log = data / "log"
         tail = log.read_text(errors="replace").strip().splitlines()[-1:] if log.is_file() else []
         raise MigratorError(
-            f"The kit's PostgreSQL server in {data} did not start ({type(exc).__name__}"
-            f"{': ' + tail[0] if tail else ''}).",
-            f"Read {log}; if the folder is damaged, run migrator.postgres.stop(force=True) and delete "
-            f"{data.parent} to start afresh.",
+            _("The kit's PostgreSQL server in {data} did not start ({name}{value}).",
+              data=data, name=type(exc).__name__, value=': ' + tail[0] if tail else ''),
+            _("Read {log}; if the folder is damaged, run "
+              "migrator.postgres.stop(force=True) and delete {parent} to start afresh.",
+              log=log, parent=data.parent),
         ) from exc
     return Server(pid=info.pid, data_dir=data, socket_dir=Path(info.socket_dir))
 

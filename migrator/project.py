@@ -50,6 +50,7 @@ from .errors import (
     ScriptLocationError,
     WorkspaceError,
 )
+from .i18n import _
 from .loader import is_import_path, metadata_from
 from .plan import Plan
 from .results import Move, Revision, as_current, label
@@ -75,8 +76,8 @@ class Project:
         path = Path(path)
         if not (path / "alembic.ini").is_file():
             raise WorkspaceError(
-                f"{path} has no alembic.ini, so it is not an Alembic project.",
-                "Open the folder that holds alembic.ini (the repository root or a workspace).",
+                _("{path} has no alembic.ini, so it is not an Alembic project.", path=path),
+                _("Open the folder that holds alembic.ini (the repository root or a workspace)."),
             )
         self.path = path
         self.name = path.resolve().name
@@ -123,8 +124,10 @@ class Project:
         """The models' metadata, loaded fresh: what autogenerate compares the database with."""
         if self.models is None:
             raise ModelsError(
-                f"The project {self.name} names no models, so nothing can be compared with the database.",
-                "Open it with models='myapp.db:Base.metadata' (or a file), or set `models = ...` in alembic.ini.",
+                _("The project {name} names no models, so nothing can be compared with "
+                  "the database.", name=self.name),
+                _("Open it with models='myapp.db:Base.metadata' (or a file), or set "
+                  "`models = ...` in alembic.ini."),
             )
         return metadata_from(self.models, self.path)
 
@@ -185,14 +188,16 @@ class Project:
         fix = "Point script_location in alembic.ini's [alembic] section at the folder holding env.py and versions/ (ours: migrations)."
         if value is None:
             raise ScriptLocationError(
-                "alembic.ini has no script_location setting in [alembic] (missing, or its name is misspelled).", fix)
+                _("alembic.ini has no script_location setting in [alembic] (missing, or "
+                  "its name is misspelled)."), fix)
         if not value.strip():
-            raise ScriptLocationError("alembic.ini says script_location = (nothing): the setting is empty.", fix)
+            raise ScriptLocationError(_("alembic.ini says script_location = (nothing): "
+                                        "the setting is empty."), fix)
         folder = Path(value) if Path(value).is_absolute() else self.path / value
         if folder.is_dir() and not (folder / "env.py").is_file():
             raise ScriptLocationError(
-                f"alembic.ini says script_location = {value}, but that folder holds no env.py, so it is not "
-                "a migrations folder.", fix)
+                _("alembic.ini says script_location = {value}, but that folder holds no "
+                  "env.py, so it is not a migrations folder.", value=value), fix)
         return folder
 
     # -- the revisions ------------------------------------------------------------------
@@ -215,9 +220,11 @@ class Project:
                 oldest_first = list(scripts.walk_revisions())
             except SyntaxError as exc:
                 raise RevisionError(
-                    f"Revision file {Path(exc.filename or '?').name}, line {exc.lineno} is not valid Python "
-                    f"(SyntaxError: {exc.msg}), so no revision could be read (nothing ran).",
-                    "Correct that line of the revision file (Python syntax), save it, and run the command again.",
+                    _("Revision file {name}, line {lineno} is not valid Python "
+                      "(SyntaxError: {msg}), so no revision could be read (nothing ran).",
+                      name=Path(exc.filename or '?').name, lineno=exc.lineno, msg=exc.msg),
+                    _("Correct that line of the revision file (Python syntax), save it, "
+                      "and run the command again."),
                 ) from None
             except KeyError as exc:  # a down_revision that no file has
                 raise self._missing_parent(str(exc.args[0])) from None
@@ -258,10 +265,11 @@ class Project:
                 children.append(path.name)
         named = " and ".join(children) or "A revision file"
         return RevisionError(
-            f"{named} names {missing!r} as its parent (down_revision), but no file in versions/ has that "
-            "id (was it deleted or renamed?). Nothing ran.",
-            f"Restore the revision file {missing} (e.g. from git), or point down_revision at the revision "
-            "that now comes before it.",
+            _("{named} names {missing!r} as its parent (down_revision), but no file in "
+              "versions/ has that id (was it deleted or renamed?). Nothing ran.",
+              named=named, missing=missing),
+            _("Restore the revision file {missing} (e.g. from git), or point "
+              "down_revision at the revision that now comes before it.", missing=missing),
         )
 
     def _signature(self, versions: str) -> tuple | None:
@@ -313,7 +321,7 @@ class Project:
             elif verb == "downgrade":
                 found = scripts._downgrade_revs(target, current or None)
             else:
-                raise ValueError(f"plan() knows 'upgrade' and 'downgrade', not {verb!r}")
+                raise ValueError(_("plan() knows 'upgrade' and 'downgrade', not {verb!r}", verb=verb))
         return [step.revision for step in found]
 
     def plan(self, verb: str, target: str, acknowledge=()) -> Plan:
@@ -408,7 +416,7 @@ class Project:
     def offline_sql(self, cfg: Config, revisions: str) -> None:
         """``alembic upgrade [start:]end --sql`` into ``cfg``'s output buffer, on the cached revisions."""
         scripts = self.script_directory()
-        start, _, end = revisions.rpartition(":")
+        start, _sep, end = revisions.rpartition(":")
         self._run_env(cfg, lambda rev, context: scripts._upgrade_revs(end, rev), as_sql=True,
                       starting_rev=start or None, destination_rev=end)
 
@@ -420,7 +428,7 @@ class Project:
             return self._run_env(cfg, lambda rev, context: scripts._stamp_revs(destination, rev),
                                  own_ok=own_ok, destination_rev=destination, purge=False)
         if ":" in target:
-            raise CommandError("Range revision not allowed")
+            raise CommandError(_("Range revision not allowed"))
         resolve = scripts._upgrade_revs if verb == "upgrade" else scripts._downgrade_revs
         return self._run_env(cfg, lambda rev, context: resolve(target, rev), own_ok=own_ok,
                              destination_rev=target, on_step=on_step)
@@ -551,10 +559,12 @@ class _Environment:
                 raise _OwnConnection()
             return
         raise EnvironmentMismatchError(
-            f"env.py connected to {mask_url(used.engine.url)} by itself, not to {mask_url(self.expected_url)}, "
-            "the database the kit was asked to use; nothing ran on either.",
-            f"Let env.py use the connection it is handed: {ENV_SNIPPET}. Or open the project without "
-            "database= (then the kit uses the database env.py chooses).",
+            _("env.py connected to {mask_url} by itself, not to {mask_url2}, the "
+              "database the kit was asked to use; nothing ran on either.",
+              mask_url=mask_url(used.engine.url), mask_url2=mask_url(self.expected_url)),
+            _("Let env.py use the connection it is handed: {ENV_SNIPPET}. Or open the "
+              "project without database= (then the kit uses the database env.py chooses).",
+              ENV_SNIPPET=ENV_SNIPPET),
         )
 
 
@@ -575,8 +585,9 @@ def _commits_midway(script: Script, function: str) -> bool:
 def _require_target(target) -> None:
     if not isinstance(target, str) or not target.strip():
         raise RevisionError(
-            f"{target!r} names no revision: a move needs a target.",
-            "Use 'head', a revision id (ws.history() lists them), 'base', or a relative step like '+1' or '-1'.",
+            _("{target!r} names no revision: a move needs a target.", target=target),
+            _("Use 'head', a revision id (ws.history() lists them), 'base', or a "
+              "relative step like '+1' or '-1'."),
         )
 
 

@@ -12,6 +12,8 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .i18n import N_, _
+
 
 @dataclass(frozen=True)
 class Revision:
@@ -68,6 +70,10 @@ class Revision:
         return text
 
 
+#: A move's atomicity when the kit owned the one transaction (others: see Project.upgrade).
+ALL_OR_NOTHING = N_("all or nothing (one transaction, the kit's)")
+
+
 @dataclass(frozen=True)
 class Move:
     """What one upgrade, downgrade or stamp changed."""
@@ -77,16 +83,16 @@ class Move:
     after: str | tuple[str, ...] | None
     steps: tuple[tuple[str, str], ...]  # (revision id, message), in the order applied
     backup: object = field(default=None, compare=False)  # the Backup made first, if asked for
-    atomicity: str = field(default="all or nothing (one transaction, the kit's)", compare=False)
+    atomicity: str = field(default=ALL_OR_NOTHING, compare=False)  # English (data); shown through _()
 
     def __str__(self) -> str:
         start, end = label(self.before), label(self.after)
         if self.verb == "stamp":
-            return f"stamped {start} -> {end} (no revision ran)"
+            return _("stamped {start} -> {end} (no revision ran)", start=start, end=end)
         if not self.steps:
-            return f"{self.verb}: nothing to do, the database is at {end}"
+            return _("{verb}: nothing to do, the database is at {end}", verb=self.verb, end=end)
         done = ", ".join(f"{rev} ({message})" for rev, message in self.steps)
-        return f"{self.verb} {start} -> {end}: ran {done}"
+        return _("{verb} {start} -> {end}: ran {done}", verb=self.verb, start=start, end=end, done=done)
 
     __repr__ = __str__
 
@@ -96,9 +102,9 @@ class Move:
         lines = [f"**{self.verb}** `{label(self.before)}` → `{label(self.after)}`", ""]
         lines += [f"- `{rev}` {message}" for rev, message in self.steps]
         if self.backup is not None:
-            lines += ["", f"(backed up first: `{self.backup.file}`, verified)"]
+            lines += ["", _("(backed up first: `{file}`, verified)", file=self.backup.file)]
         if not self.atomicity.startswith("all or nothing"):
-            lines += ["", f"(atomicity: {self.atomicity})"]
+            lines += ["", _("(atomicity: {atomicity})", atomicity=_(self.atomicity))]
         return "\n".join(lines)
 
 

@@ -21,6 +21,7 @@ import shutil
 from pathlib import Path
 
 from .errors import WorkspaceError
+from .i18n import _
 
 #: The repository: its alembic.ini, migrations/ and sample app are the templates.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,14 +41,14 @@ def prepare(name: str, root: str | Path, *, reset: bool, starter: str) -> Path:
     path = Path(root) / valid_name(name)
     if not path.resolve().is_relative_to(Path(root).resolve()):
         raise WorkspaceError(
-            f"The workspace name {name!r} would place it outside {root}/.",
-            "Use a plain name such as '02_change_the_model'.",
+            _("The workspace name {name!r} would place it outside {root}/.", name=name, root=root),
+            _("Use a plain name such as '02_change_the_model'."),
         )
     if path.is_symlink() or (path.exists() and not path.is_dir()):
         raise WorkspaceError(
-            f"{path} is {'a link' if path.is_symlink() else 'a file'}, not a workspace folder, so it is "
-            "neither used nor deleted.",
-            "Pick another workspace name, or move that file or link away yourself.",
+            _("{path} is {value}, not a workspace folder, so it is neither used nor deleted.",
+              path=path, value='a link' if path.is_symlink() else 'a file'),
+            _("Pick another workspace name, or move that file or link away yourself."),
         )
     if reset:
         remove(path)
@@ -59,9 +60,9 @@ def prepare(name: str, root: str | Path, *, reset: bool, starter: str) -> Path:
 def valid_name(name: str) -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name) or ".." in name:
         raise WorkspaceError(
-            f"{name!r} is not a usable workspace name: it must be one plain folder name "
-            "(letters, digits, '_', '-', '.'), with no '/' or '..'.",
-            "Use a plain name such as '02_change_the_model'.",
+            _("{name!r} is not a usable workspace name: it must be one plain folder name "
+              "(letters, digits, '_', '-', '.'), with no '/' or '..'.", name=name),
+            _("Use a plain name such as '02_change_the_model'."),
         )
     return name
 
@@ -72,8 +73,8 @@ def remove(path: Path) -> None:
         return
     if not (path / MARKER).exists():
         raise WorkspaceError(
-            f"{path} exists but was not made by migrator, so reset will not delete it.",
-            "Pick another workspace name, or move that folder away yourself.",
+            _("{path} exists but was not made by migrator, so reset will not delete it.", path=path),
+            _("Pick another workspace name, or move that folder away yourself."),
         )
     shutil.rmtree(path)
 
@@ -85,8 +86,8 @@ REPOSITORY_FILES = ("alembic.ini", "migrations/env.py", "migrations/script.py.ma
 def create(path: Path, starter: str) -> None:
     if starter not in STARTERS:
         raise WorkspaceError(
-            f"There is no starter called {starter!r}.",
-            f"Use one of: {', '.join(STARTERS)}.",
+            _("There is no starter called {starter!r}.", starter=starter),
+            _("Use one of: {STARTERS}.", STARTERS=', '.join(STARTERS)),
         )
     missing = [name for name in REPOSITORY_FILES if not (PROJECT_ROOT / name).is_file()]
     if missing:  # a copy of the package (`pip install .`, as repo2docker does for a root pyproject.toml)
@@ -122,5 +123,5 @@ def workspace_ini() -> str:
         key = line.split("=", 1)[0].strip()
         if "=" in line and not line.startswith("#") and key in settings:
             lines[index] = f"{key} = {settings.pop(key)}"
-    assert not settings, f"alembic.ini lacks {settings}"
+    assert not settings, _("alembic.ini lacks {settings}", settings=settings)
     return "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ from alembic.script import Script
 from sqlalchemy.engine import Engine
 
 from .errors import MigratorError
+from .i18n import _
 
 VERSION_TABLE = "alembic_version"
 
@@ -90,7 +91,8 @@ def rows(engine: Engine, table: str, limit: int | None = ROWS_SHOWN) -> pd.DataF
     if total <= len(frame):
         return frame
     shown = Rows(frame)
-    shown.note = f"first {len(frame):,} of {total:,} rows; rows({table!r}, limit=None) shows all"
+    shown.note = _("first {shown:,} of {total:,} rows; rows({table!r}, limit=None) shows all", shown=len(frame),
+                   total=total, table=table)
     return shown
 
 
@@ -191,14 +193,14 @@ def _count(connection, table: str) -> int:
 def _require_table(inspector, table: str) -> None:
     if not isinstance(table, str) or not table or "\x00" in table:
         raise MigratorError(
-            f"{table!r} is not a table name.",
-            "Pass the name of a table as text, e.g. ws.rows('books'); ws.tables() lists them.",
+            _("{table!r} is not a table name.", table=table),
+            _("Pass the name of a table as text, e.g. ws.rows('books'); ws.tables() lists them."),
         )
     if not inspector.has_table(table):
         known = ", ".join(sorted(inspector.get_table_names())) or "none yet"
         raise MigratorError(
-            f"The database has no table {table!r}.",
-            f"Use one of its tables ({known}); ws.tables() lists them.",
+            _("The database has no table {table!r}.", table=table),
+            _("Use one of its tables ({known}); ws.tables() lists them.", known=known),
         )
 
 

@@ -28,8 +28,9 @@ from .errors import (
     UnknownRevisionError,
     revision_frame,
 )
+from .i18n import N_, _
 
-ROLLED_BACK = "Nothing was changed: the whole command was rolled back."
+ROLLED_BACK = N_("Nothing was changed: the whole command was rolled back.")
 
 
 class Project(Protocol):
@@ -65,65 +66,68 @@ def translated(ws: Project, *, atomic: bool = True):
 
 def _suffixed(error: MigratorError, atomic: bool) -> MigratorError:
     """The error as is, or without the promise that the command was rolled back."""
-    if atomic or ROLLED_BACK not in error.what:
+    rolled_back = _(ROLLED_BACK)
+    if atomic or rolled_back not in error.what:
         return error
-    return type(error)(error.what.replace(f" {ROLLED_BACK}", "").replace(ROLLED_BACK, "").strip(), error.fix)
+    return type(error)(error.what.replace(f" {rolled_back}", "").replace(rolled_back, "").strip(), error.fix)
 
 
 def _command_error(ws: Project, exc: CommandError) -> MigratorError:
     cause, message = exc.__cause__, str(exc)
     if isinstance(cause, rev.MultipleHeads) or "Multiple head" in message:
         return MultipleHeadsError(
-            f"The history has more than one head ({', '.join(ws.heads())}), so 'head' is ambiguous.",
-            "Join the branches with ws.merge('merge heads') and upgrade to the merge, "
-            "or name the revision you want explicitly.",
+            _("The history has more than one head ({heads}), so 'head' is ambiguous.", heads=", ".join(ws.heads())),
+            _("Join the branches with ws.merge('merge heads') and upgrade to the merge, "
+              "or name the revision you want explicitly."),
         )
     if isinstance(cause, rev.ResolutionError):
         return _unknown_revision(ws, cause.argument)
     if "Relative revision" in message or isinstance(cause, rev.RangeNotAncestorError):
         return RevisionError(
-            f"{message} (the database is at {ws.current() or 'base'}).",
-            "Look at ws.history() and choose a step that exists: '+1' needs a newer "
-            "revision, '-1' needs an older one.",
+            _("{message} (the database is at {current}).", message=message, current=ws.current() or "base"),
+            _("Look at ws.history() and choose a step that exists: '+1' needs a newer "
+              "revision, '-1' needs an older one."),
         )
     if "not up to date" in message:
         return NotUpToDateError(
-            f"The database is at {ws.current() or 'base (empty)'} but the newest revision is "
-            f"{', '.join(ws.heads())}: autogenerate would compare the models with an old schema.",
-            "Apply the pending revisions first (ws.upgrade()), then autogenerate again.",
+            _("The database is at {current} but the newest revision is "
+              "{heads}: autogenerate would compare the models with an old schema.",
+              current=ws.current() or _("base (empty)"), heads=", ".join(ws.heads())),
+            _("Apply the pending revisions first (ws.upgrade()), then autogenerate again."),
         )
     if "Path doesn't exist" in message:
         return ScriptLocationError(
-            f"alembic.ini says script_location = {ws.option('script_location')}, "
-            "but that folder does not exist.",
-            "Point script_location at the folder holding env.py and versions/ (ours: migrations).",
+            _("alembic.ini says script_location = {location}, but that folder does not exist.",
+              location=ws.option("script_location")),
+            _("Point script_location at the folder holding env.py and versions/ (ours: migrations)."),
         )
     if "cannot proceed in --sql mode" in message and "copy_from" in message:
         return MigratorError(
             f"{_failing_revision(exc)}: {message}",
-            "In that revision, pass batch_alter_table(..., copy_from=sa.Table(...)) describing the table "
-            "as it is before the revision; or review the SQL of a real upgrade of a copy instead of --sql.",
+            _("In that revision, pass batch_alter_table(..., copy_from=sa.Table(...)) describing the table "
+              "as it is before the revision; or review the SQL of a real upgrade of a copy instead of --sql."),
         )
-    return MigratorError(message, "Read the message above; ws.history() shows the revisions.")
+    return MigratorError(message, _("Read the message above; ws.history() shows the revisions."))
 
 
 def _unknown_revision(ws: Project, argument: str) -> UnknownRevisionError:
     if argument in ws.current_heads():
         return UnknownRevisionError(
-            f"The database is stamped with revision {argument!r}, but no file in versions/ has "
-            "that id (was it deleted or renamed?).",
-            f"Restore the revision file, or if the schema really matches another revision, "
-            f"ws.stamp('<that id>'). Known revisions: {known_revisions(ws)}.",
+            _("The database is stamped with revision {argument!r}, but no file in versions/ has "
+              "that id (was it deleted or renamed?).", argument=argument),
+            _("Restore the revision file, or if the schema really matches another revision, "
+              "ws.stamp('<that id>'). Known revisions: {known}.", known=known_revisions(ws)),
         )
     return UnknownRevisionError(
-        f"There is no revision {argument!r}.",
-        f"Use one of the known ids ({known_revisions(ws)}), 'head', 'base', or a relative step like '-1'.",
+        _("There is no revision {argument!r}.", argument=argument),
+        _("Use one of the known ids ({known}), 'head', 'base', or a relative step like '-1'.",
+          known=known_revisions(ws)),
     )
 
 
 def known_revisions(ws: Project) -> str:
     """The revision ids as a phrase for an error message: '0001, 0002' or 'none yet'."""
-    return ", ".join(ws.revision_ids()) or "none yet"
+    return ", ".join(ws.revision_ids()) or _("none yet")
 
 
 def _migration_error(ws: Project, exc: Exception) -> MigratorError:
@@ -131,49 +135,52 @@ def _migration_error(ws: Project, exc: Exception) -> MigratorError:
     where = _failing_revision(exc)
     if getattr(getattr(exc, "orig", None), "sqlstate", None) == "55P03":  # PostgreSQL: lock_timeout, NOWAIT
         return DatabaseLockedError(
-            f"{where}: another transaction holds a lock the migration needs, and lock_timeout ran out "
-            f"({detail}). {ROLLED_BACK}",
-            "See who holds it (SELECT pid, state, query FROM pg_stat_activity WHERE datname = current_database()); "
-            "let it finish, or run the migration when it is quiet. Retry: a short lock_timeout is the safe setting.",
+            _("{where}: another transaction holds a lock the migration needs, and lock_timeout ran out "
+              "({detail}).", where=where, detail=detail) + f" {_(ROLLED_BACK)}",
+            _("See who holds it (SELECT pid, state, query FROM pg_stat_activity WHERE datname = current_database()); "
+              "let it finish, or run the migration when it is quiet. Retry: a short lock_timeout is the safe setting."),
         )
     if "database is locked" in detail:
         return DatabaseLockedError(
-            "Another connection holds the write lock on the database (another notebook or kernel, the "
-            "explorer, a database browser with unsaved changes, a long read), and the wait ran out. "
-            f"{ROLLED_BACK}",
-            "Finish or close that connection (commit, or restart the other kernel), then run the command again.",
+            _("Another connection holds the write lock on the database (another notebook or kernel, the "
+              "explorer, a database browser with unsaved changes, a long read), and the wait ran out.")
+            + f" {_(ROLLED_BACK)}",
+            _("Finish or close that connection (commit, or restart the other kernel), then run the command again."),
         )
     if "NOT NULL constraint failed" in detail:
         column = detail.rsplit(":", 1)[-1].strip()
         return MigrationFailedError(
-            f"{where}: the revision writes NULL into {column}, which is NOT NULL ({detail}). {ROLLED_BACK}",
-            f"Give every row a value for {column} in that statement, or fill the NULLs first; keep the "
-            "column nullable if it may really be empty.",
+            _("{where}: the revision writes NULL into {column}, which is NOT NULL ({detail}).",
+              where=where, column=column, detail=detail) + f" {_(ROLLED_BACK)}",
+            _("Give every row a value for {column} in that statement, or fill the NULLs first; keep the "
+              "column nullable if it may really be empty.", column=column),
         )
     if "NOT NULL" in detail:
         return NotNullWithoutDefaultError(
-            f"{where}: {detail}. A NOT NULL column needs a value for the rows already in "
-            f"the table. {ROLLED_BACK}",
-            "Give the column a server_default, or do it in three steps: add it nullable, "
-            "fill it (op.execute UPDATE), then alter it to nullable=False in batch mode.",
+            _("{where}: {detail}. A NOT NULL column needs a value for the rows already in "
+              "the table.", where=where, detail=detail) + f" {_(ROLLED_BACK)}",
+            _("Give the column a server_default, or do it in three steps: add it nullable, "
+              "fill it (op.execute UPDATE), then alter it to nullable=False in batch mode."),
         )
     if "No support for ALTER" in detail or ("ALTER" in detail and "syntax error" in detail):
         return NeedsBatchModeError(
-            f"{where}: SQLite cannot do this ALTER in place ({detail}). {ROLLED_BACK}",
-            "Wrap the operation in `with op.batch_alter_table('<table>') as batch_op:` and call "
-            "it on batch_op; autogenerate does this for you with render_as_batch=True.",
+            _("{where}: SQLite cannot do this ALTER in place ({detail}).", where=where, detail=detail)
+            + f" {_(ROLLED_BACK)}",
+            _("Wrap the operation in `with op.batch_alter_table('<table>') as batch_op:` and call "
+              "it on batch_op; autogenerate does this for you with render_as_batch=True."),
         )
     if "already exists" in detail:
         return MigrationFailedError(
-            f"{where}: {detail}, although alembic_version says this revision has not run "
-            f"(the database is at {ws.current() or 'base'}). {ROLLED_BACK}",
-            "The schema was made another way (Base.metadata.create_all?) or by hand. If it "
-            "already matches a revision, record that with ws.stamp('<revision>') instead of "
-            "upgrading; otherwise remove what is in the way and upgrade again.",
+            _("{where}: {detail}, although alembic_version says this revision has not run "
+              "(the database is at {current}).", where=where, detail=detail, current=ws.current() or "base")
+            + f" {_(ROLLED_BACK)}",
+            _("The schema was made another way (Base.metadata.create_all?) or by hand. If it "
+              "already matches a revision, record that with ws.stamp('<revision>') instead of "
+              "upgrading; otherwise remove what is in the way and upgrade again."),
         )
     return MigrationFailedError(
-        f"{where}: {type(exc).__name__}: {detail}. {ROLLED_BACK}",
-        "Fix the revision file (or the data it trips over) and run the command again.",
+        f"{where}: {type(exc).__name__}: {detail}. {_(ROLLED_BACK)}",
+        _("Fix the revision file (or the data it trips over) and run the command again."),
     )
 
 
@@ -181,5 +188,5 @@ def _failing_revision(exc: Exception) -> str:
     """'Revision file 0003_x.py, line 21', found in the traceback, or a general phrase."""
     frame = revision_frame(exc)
     if frame is None:
-        return "The migration"
-    return f"Revision file {Path(frame.filename).name}, line {frame.lineno}"
+        return _("The migration")
+    return _("Revision file {file}, line {line}", file=Path(frame.filename).name, line=frame.lineno)

@@ -42,6 +42,7 @@ from pygments.lexers import PythonLexer
 
 from . import diagrams
 from .errors import MigratorError
+from .i18n import _
 from .plan import Danger, Plan
 from .results import Move, label
 from .schema import VERSION_TABLE
@@ -119,12 +120,12 @@ class Explorer(widgets.VBox):
         self.timeline = widgets.Select(
             options=[], rows=8, layout=widgets.Layout(width="100%"), description=""
         )
-        self.upgrade_selected_button = _button("Upgrade to selected", "arrow-up", "primary")
-        self.downgrade_selected_button = _button("Downgrade to selected", "arrow-down", "warning")
-        self.upgrade_one_button = _button("Upgrade one step", "step-forward", "")
-        self.downgrade_one_button = _button("Downgrade one step", "step-backward", "")
-        self.confirm_button = _button("Yes, run it", "check", "danger")
-        self.cancel_button = _button("Cancel", "times", "")
+        self.upgrade_selected_button = _button(_("Upgrade to selected"), "arrow-up", "primary")
+        self.downgrade_selected_button = _button(_("Downgrade to selected"), "arrow-down", "warning")
+        self.upgrade_one_button = _button(_("Upgrade one step"), "step-forward", "")
+        self.downgrade_one_button = _button(_("Downgrade one step"), "step-backward", "")
+        self.confirm_button = _button(_("Yes, run it"), "check", "danger")
+        self.cancel_button = _button(_("Cancel"), "times", "")
         self.warning = widgets.HTML()
         self.confirm_box = widgets.VBox(
             [self.warning, widgets.HBox([self.confirm_button, self.cancel_button])],
@@ -133,7 +134,7 @@ class Explorer(widgets.VBox):
         self.status = widgets.HTML()
         self.version_output = widgets.Output()
         self.diagram_output = widgets.Output(layout=widgets.Layout(min_height="200px"))
-        self.table_picker = widgets.Dropdown(options=[], description="Table")
+        self.table_picker = widgets.Dropdown(options=[], description=_("Table"))
         self.rows_caption = widgets.HTML()
         self.rows_output = widgets.Output(layout=widgets.Layout(max_width="100%", overflow="auto"))
         self.source = widgets.HTML(layout=widgets.Layout(max_height="420px", overflow="auto"))
@@ -154,7 +155,7 @@ class Explorer(widgets.VBox):
         # wider one scrolls inside its own panel) and the diagram never scrolls sideways.
         moves = widgets.VBox(
             [
-                _heading("Revisions (● = where the database is)"),
+                _heading(_("Revisions (● = where the database is)")),
                 self.timeline,
                 widgets.HBox([self.upgrade_selected_button, self.downgrade_selected_button]),
                 widgets.HBox([self.upgrade_one_button, self.downgrade_one_button]),
@@ -166,19 +167,20 @@ class Explorer(widgets.VBox):
             layout=widgets.Layout(flex="1 1 370px", min_width="0", padding="0 16px 0 0"),
         )
         schema = widgets.VBox(
-            [_heading("The schema now (ER diagram)"), self.diagram_output],
+            [_heading(_("The schema now (ER diagram)")), self.diagram_output],
             layout=widgets.Layout(flex="1 1 400px", min_width="0"),
         )
         data = widgets.VBox(
-            [_heading("The data"), self.table_picker, self.rows_caption, self.rows_output],
+            [_heading(_("The data")), self.table_picker, self.rows_caption, self.rows_output],
             layout=widgets.Layout(flex="1 1 560px", min_width="0", padding="0 16px 0 0", margin="12px 0 0 0"),
         )
         code = widgets.VBox(
-            [_heading("The selected revision's file"), self.source],
+            [_heading(_("The selected revision's file")), self.source],
             layout=widgets.Layout(flex="1 1 360px", min_width="0", margin="12px 0 0 0"),
         )
         title = widgets.HTML(
-            f"<h3 style='margin:0'>Migration explorer · workspace <code>{html.escape(ws.name)}</code></h3>"
+            "<h3 style='margin:0'>" + _("Migration explorer · workspace <code>{name}</code>", name=html.escape(ws.name))
+            + "</h3>"
         )
         super().__init__(
             [title, _wrapping_row(moves, schema), _wrapping_row(data, code)],
@@ -226,7 +228,7 @@ class Explorer(widgets.VBox):
     def confirm(self) -> Outcome:
         """The "Yes, run it" button: run the move that was waiting for a confirmation."""
         if self.pending is None:
-            return self._show(Outcome("error", "Nothing is waiting for a confirmation."))
+            return self._show(Outcome("error", _("Nothing is waiting for a confirmation.")))
         verb, target = self.pending
         return self._run(verb, target, acknowledge=[d.key for d in self._dangers if d.key])
 
@@ -234,15 +236,15 @@ class Explorer(widgets.VBox):
     def cancel(self) -> Outcome:
         """The "Cancel" button: forget the move that was waiting; nothing runs."""
         self._set_pending(None)
-        return self._show(Outcome("cancelled", "Cancelled: nothing ran, the database is unchanged."))
+        return self._show(Outcome("cancelled", _("Cancelled: nothing ran, the database is unchanged.")))
 
     def select(self, revision: str) -> None:
         """Select a revision in the list (as clicking it does): its source is shown."""
         values = [value for _, value in self.timeline.options]
         if revision not in values:
             raise MigratorError(
-                f"There is no revision {revision!r} in the list.",
-                f"Pick one of: {', '.join(values)}.",
+                _("There is no revision {revision!r} in the list.", revision=revision),
+                _("Pick one of: {values}.", values=", ".join(values)),
             )
         self.timeline.value = revision
 
@@ -271,9 +273,9 @@ class Explorer(widgets.VBox):
         """Re-read the workspace and redraw every panel (after each move, or by hand)."""
         current = self.ws.current_heads()
         heads = set(self.ws.heads())
-        options = [(_entry(BASE, "the empty database", not current), BASE)]
+        options = [(_entry(BASE, _("the empty database"), not current), BASE)]
         for script in self.ws.revisions():
-            tags = [t for t, on in (("current", script.revision in current), ("head", script.revision in heads)) if on]
+            tags = [t for t, on in ((_("current"), script.revision in current), ("head", script.revision in heads)) if on]
             if script.is_merge_point:
                 tags.append("merge")
             options.append((_entry(script.revision, script.doc, script.revision in current, tags), script.revision))
@@ -286,7 +288,7 @@ class Explorer(widgets.VBox):
 
         frame = self.ws.version_table()
         self._versions = tuple(frame["version_num"].tolist())
-        self.version_output.outputs = (_frame_output(frame, empty="no row: the database is at base"),)
+        self.version_output.outputs = (_frame_output(frame, empty=_("no row: the database is at base")),)
         self.diagram_output.outputs = (_markdown_output(self.schema),)
 
         found = self.ws.tables()
@@ -307,8 +309,8 @@ class Explorer(widgets.VBox):
             return self._show(
                 Outcome(
                     "confirm",
-                    f"`{verb} {target}` would delete data:\n{listed}\n"
-                    "Click **Yes, run it** to go ahead (a backup first is wise), or **Cancel**.",
+                    _("`{verb} {target}` would delete data:", verb=verb, target=target) + f"\n{listed}\n"
+                    + _("Click **Yes, run it** to go ahead (a backup first is wise), or **Cancel**."),
                 )
             )
         return self._run(verb, target)
@@ -337,7 +339,7 @@ class Explorer(widgets.VBox):
         self.last = outcome
         text = outcome.text
         if outcome.kind == "confirm":  # the details are in the confirmation box just above
-            text = "Nothing has run yet: confirm or cancel above."
+            text = _("Nothing has run yet: confirm or cancel above.")
         lines = [_inline_markdown(line) for line in text.splitlines()]
         body = "<br>".join(lines)
         role = "alert" if outcome.kind == "error" else "status"
@@ -357,7 +359,8 @@ class Explorer(widgets.VBox):
             return
         items = "".join(f"<li>{html.escape(str(finding))}</li>" for finding in findings)
         self.warning.value = (
-            f"<b>Confirm: <code>{pending[0]} {html.escape(pending[1])}</code> would delete data:</b><ul>{items}</ul>"
+            "<b>" + _("Confirm: <code>{verb} {target}</code> would delete data:", verb=pending[0],
+                      target=html.escape(pending[1])) + f"</b><ul>{items}</ul>"
         )
         self.confirm_box.layout.display = "flex"
 
@@ -391,10 +394,10 @@ class Explorer(widgets.VBox):
 
     def _show_source(self, revision: str | None) -> None:
         if not revision or revision == BASE:
-            self.source.value = (
-                "<p><b>base</b> is the empty database, before the first revision: it has no file. "
-                "Downgrading to base runs every <code>downgrade()</code>.</p>"
-            )
+            self.source.value = "<p>" + _(
+                "<b>base</b> is the empty database, before the first revision: it has no file. "
+                "Downgrading to base runs every <code>downgrade()</code>."
+            ) + "</p>"
             return
         script = self.ws.script_directory().get_revision(revision)
         formatted = highlight(_source(script), PythonLexer(), HtmlFormatter(noclasses=True))
@@ -402,16 +405,16 @@ class Explorer(widgets.VBox):
 
     def _show_rows(self, table: str | None) -> None:
         if not table:
-            self.rows_caption.value = "<i>No tables yet: the database is empty.</i>"
+            self.rows_caption.value = "<i>" + _("No tables yet: the database is empty.") + "</i>"
             self.rows_output.outputs = ()
             return
         found = self.ws.tables()
         count = int(found.loc[found["table"] == table, "rows"].sum())
         shown = min(count, self.limit)
-        self.rows_caption.value = f"<code>{html.escape(table)}</code>: {count:,} row(s)" + (
-            f", the first {shown} shown" if count > shown else ""
+        self.rows_caption.value = _("<code>{table}</code>: {count:,} row(s)", table=html.escape(table), count=count) + (
+            _(", the first {shown} shown", shown=shown) if count > shown else ""
         )
-        self.rows_output.outputs = (_frame_output(self.ws.rows(table, limit=self.limit), empty="no rows"),)
+        self.rows_output.outputs = (_frame_output(self.ws.rows(table, limit=self.limit), empty=_("no rows")),)
 
 
 # -- small helpers ------------------------------------------------------------------------------
@@ -440,7 +443,7 @@ def _entry(revision: str, doc: str, current: bool, tags: list[str] = ()) -> str:
     mark = "●" if current else "○"
     text = f"{mark} {revision}  {doc}"
     if revision == BASE and current:
-        tags = ["current"]
+        tags = [_("current")]
     return text + (f"  ({', '.join(tags)})" if tags else "")
 
 
@@ -454,12 +457,14 @@ def _widest(tables: pd.DataFrame) -> str | None:
 def _describe(move: Move, target: str) -> str:
     start, end = label(move.before), label(move.after)
     if not move.steps:
-        text = f"{move.verb} {target}: nothing to do, the database is already at {end}."
+        text = _("{verb} {target}: nothing to do, the database is already at {end}.",
+                 verb=move.verb, target=target, end=end)
         if move.verb == "upgrade" and target not in (end, "head", "heads"):
-            text += f" {target} is older than {end}: to go back to it, use **Downgrade to selected**."
+            text += " " + _("{target} is older than {end}: to go back to it, use **Downgrade to selected**.",
+                            target=target, end=end)
         return text
     ran = ", ".join(f"`{rev}` {message}" for rev, message in move.steps)
-    return f"**{move.verb}** {start} → {end}: ran {ran}."
+    return _("**{verb}** {start} → {end}: ran {ran}.", verb=move.verb, start=start, end=end, ran=ran)
 
 
 def _source(script) -> str:
@@ -474,11 +479,10 @@ def _file_name(script) -> str:
 def _error_text(exc: Exception) -> str:
     """The kit's two lines for a MigratorError; the first line of anything else, and what it means."""
     if isinstance(exc, MigratorError):
-        return f"{type(exc).__name__}: {exc.what}\nHow to fix: {exc.fix}"
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else "(no message)"
-    return (
-        f"{type(exc).__name__}: {first}\nHow to fix: read the message above; every move runs in "
-        "one transaction, so the database is as it was before the click."
+        return f"{type(exc).__name__}: {exc.what}\n{_('How to fix:')} {exc.fix}"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else _("(no message)")
+    return f"{type(exc).__name__}: {first}\n{_('How to fix:')} " + _(
+        "read the message above; every move runs in one transaction, so the database is as it was before the click."
     )
 
 

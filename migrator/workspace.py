@@ -33,6 +33,7 @@ from .app import Bookshop
 from .database import mask_url
 from .diagrams import Diagram
 from .errors import BackupError, NoChangesError, UnknownRevisionError, WorkspaceError
+from .i18n import _
 from .loader import load_models
 from .project import Project
 from .results import Move, Revision, label
@@ -88,9 +89,10 @@ class Workspace(Project):
         count = source.count(old)
         if count != 1:
             raise WorkspaceError(
-                f"{self.models_path.name} contains the text to replace {count} times, not once: "
-                f"{old.strip()!r}.",
-                "Copy the exact text from the file (ws.read_models()), with enough of it to be unique.",
+                _("{name} contains the text to replace {count} times, not once: {strip!r}.",
+                  name=self.models_path.name, count=count, strip=old.strip()),
+                _("Copy the exact text from the file (ws.read_models()), with enough of "
+                  "it to be unique."),
             )
         return self.write_models(source.replace(old, new))
 
@@ -129,10 +131,10 @@ class Workspace(Project):
             )
         if not script:  # [] when keep_unless_empty dropped the empty revision
             raise NoChangesError(
-                f"Autogenerate found no difference between {self.models_path.name} and the "
-                "database, so no revision was written.",
-                f"Edit {self.models_path.name} and save it first; to write an empty revision "
-                "for hand-written operations, pass autogenerate=False.",
+                _("Autogenerate found no difference between {name} and the database, so "
+                  "no revision was written.", name=self.models_path.name),
+                _("Edit {name} and save it first; to write an empty revision for "
+                  "hand-written operations, pass autogenerate=False.", name=self.models_path.name),
             )
         ops = found.get("ops")
         findings = _lint.lint_ops(ops, self.url, revision=script.revision) if autogenerate else ()
@@ -151,8 +153,8 @@ class Workspace(Project):
             script = scripts.get_revision(revision)
         if script is None:  # 'base' is a place in the history, not a file
             raise UnknownRevisionError(
-                f"{revision!r} names no revision file, so there is nothing to lint.",
-                f"Pass a revision id ({known_revisions(self)}) or 'head'.",
+                _("{revision!r} names no revision file, so there is nothing to lint.", revision=revision),
+                _("Pass a revision id ({known_revisions}) or 'head'.", known_revisions=known_revisions(self)),
             )
         return _lint.lint_script(script, self.url)
 
@@ -285,9 +287,11 @@ class Workspace(Project):
             result = _backup.verify(self._backup_file(backup), self.database_path)
         if not result.ok:
             raise BackupError(
-                f"{result.copy} does not match {result.database}: {'; '.join(result.problems)}.",
-                "If the database changed since (an upgrade, new rows), that is expected: make a fresh "
-                "backup with ws.backup(). If the backup file is damaged, use another (ws.backups()).",
+                _("{copy} does not match {database}: {problems}.",
+                  copy=result.copy, database=result.database, problems='; '.join(result.problems)),
+                _("If the database changed since (an upgrade, new rows), that is "
+                  "expected: make a fresh backup with ws.backup(). If the backup file is "
+                  "damaged, use another (ws.backups())."),
             )
         return result
 
@@ -348,9 +352,9 @@ class Workspace(Project):
             backend = sa.make_url(self.url).get_backend_name()
             if backend not in ("sqlite", "postgresql"):
                 raise BackupError(
-                    f"upgrade(backup=True) backs up SQLite and PostgreSQL databases, and this one is "
-                    f"{mask_url(self.url)}; nothing was upgraded.",
-                    "Back it up with its own tool first, then upgrade without backup=True.",
+                    _("upgrade(backup=True) backs up SQLite and PostgreSQL databases, "
+                      "and this one is {mask_url}; nothing was upgraded.", mask_url=mask_url(self.url)),
+                    _("Back it up with its own tool first, then upgrade without backup=True."),
                 )
             if backend == "sqlite":
                 path = self.database_path

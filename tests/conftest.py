@@ -19,6 +19,22 @@ class Author(Base):
 '''
 
 
+@pytest.fixture(params=["en", "it"])
+def language(request):
+    """The kit in English, then in Italian (migrator.set_language): for the exercises' tests."""
+    import migrator
+
+    migrator.set_language(request.param)
+    yield request.param
+    migrator.set_language(None)
+
+
+@pytest.fixture
+def say(language):
+    """``say("Close", "Ci sei quasi")``: the words a message has in the language under test."""
+    return lambda english, italian: italian if language == "it" else english
+
+
 @pytest.fixture
 def ws(tmp_path) -> Workspace:
     """An empty workspace (starter models: just Base) in a temporary folder."""

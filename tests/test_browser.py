@@ -15,7 +15,9 @@ does. Then, in a 1280 x 800 window (a laptop):
   explorer's widgets and Mermaid diagrams render; its data table keeps each value on one
   line and its ER panel does not scroll sideways (bounding boxes, and screenshots);
 - progress bars reach their total; the explorer's buttons move the database, ask before
-  deleting data, and show errors inside the widget.
+  deleting data, and show errors inside the widget;
+- the Italian notebook 08 (notebooks/it/) runs, and its explorer speaks Italian: buttons,
+  headings, the question before deleting data and the answer to Annulla.
 
 Screenshots go to screenshots/ (git-ignored): look at them.
 Needs Debian's chromium (``apt-get install -y chromium``); Playwright's own browser download
@@ -598,3 +600,54 @@ def test_downgrade_to_base_with_the_list_and_a_confirmation(page):
     assert page.locator(".jp-NotebookPanel:visible .jp-RenderedMermaid.jp-mod-warning").count() == 0
     expect(explorer).to_contain_text("No tables yet")
     explorer.screenshot(path=str(SCREENSHOTS / "08_explorer_at_base.png"))
+
+
+# -- the Italian notebook 08: the kit speaks Italian in the browser too ------------------------
+
+ITALIAN_NOTEBOOK = "notebooks/it/08_explorer.ipynb"
+
+
+@pytest.fixture(scope="module")
+def italian_page(browser_page):
+    """The Italian notebook 08 (its first cell sets MIGRATOR_LANG=it), opened and every cell run."""
+    page = browser_page
+    page.evaluate(f"() => {{ window.jupyterapp.commands.execute('docmanager:open', {{path: {ITALIAN_NOTEBOOK!r}}}); }}")
+    page.wait_for_function(f"() => window.jupyterapp.shell.currentWidget.context?.path === {ITALIAN_NOTEBOOK!r}")
+    page.set_viewport_size(TALL_WINDOW)
+    _run_all_cells(page)
+    return page
+
+
+def test_the_italian_notebook_runs_without_error_output(italian_page):
+    test_every_cell_runs_without_error_output(italian_page)
+
+
+def test_the_italian_explorer_has_italian_labels(italian_page):
+    explorer = _explorer(italian_page)
+    explorer.scroll_into_view_if_needed()
+    for label in ("Upgrade alla selezionata", "Downgrade alla selezionata", "Upgrade di un passo", "Downgrade di un passo"):
+        assert explorer.get_by_role("button", name=label).is_visible(), label
+    for label in ("Upgrade to selected", "Downgrade one step"):
+        assert explorer.get_by_role("button", name=label).count() == 0, f"an English button: {label}"
+    text = explorer.inner_text()
+    for heading in ("Revisioni (● = dove si trova il database)", "Lo schema adesso (diagramma ER)", "I dati",
+                    "Il file della revisione selezionata", "Explorer delle migrazioni"):
+        assert heading in text, heading
+    assert "(attuale, head)" in explorer.locator(".migrator-timeline select").inner_text().replace("\xa0", " ")
+    explorer.screenshot(path=str(SCREENSHOTS / "it_08_explorer_widget.png"))
+
+
+def test_the_italian_explorer_asks_and_cancels_in_italian(italian_page):
+    """A click on a button that would delete data: the question, its buttons and the answer in Italian."""
+    explorer = _explorer(italian_page)
+    explorer.scroll_into_view_if_needed()
+    before = _version_text(explorer)
+    explorer.get_by_role("button", name="Downgrade di un passo").click()
+    confirm = explorer.get_by_role("button", name="Sì, eseguilo")
+    confirm.wait_for(state="visible")
+    expect(explorer.locator(".migrator-confirm")).to_contain_text("cancellerebbe dei dati")
+    expect(explorer.locator(".migrator-confirm")).to_contain_text("elimina la colonna books.slug")
+    explorer.get_by_role("button", name="Annulla").click()
+    expect(explorer.locator(".migrator-status")).to_contain_text("Annullato: non è stato eseguito niente")
+    assert _version_text(explorer) == before
+    explorer.screenshot(path=str(SCREENSHOTS / "it_08_explorer_cancelled.png"))

@@ -8,14 +8,16 @@ import sqlalchemy as sa
 from migrator.exercises import get
 from migrator.exercises.nb00 import TARGET, last_months_app
 
+pytestmark = pytest.mark.usefixtures("language")  # every test in English and in Italian
+
 EXERCISE = get("nb00")
 
 
-def test_prepared_state_fails_without_giving_the_answer_and_the_solution_passes(tmp_path):
+def test_prepared_state_fails_without_giving_the_answer_and_the_solution_passes(say, tmp_path):
     EXERCISE.start(tmp_path)
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert "empty" in feedback.message
+    assert say("empty", "vuoto") in feedback.message
     assert TARGET not in feedback.message and "0004" not in feedback.message  # a judgement, not a recipe
     solved = EXERCISE.solve(tmp_path)
     assert solved, solved.message
@@ -25,37 +27,37 @@ def test_prepared_state_fails_without_giving_the_answer_and_the_solution_passes(
 @pytest.mark.parametrize(
     ("target", "says"),
     [
-        ("0001", "no column named published_year"),
-        ("0002", "one step further"),
-        ("0004", "NOT NULL constraint failed: books.slug"),
+        ("0001", ("no column named published_year",) * 2),  # SQLite's own words
+        ("0002", ("one step further", "un passo in più")),
+        ("0004", ("NOT NULL constraint failed: books.slug",) * 2),
     ],
 )
-def test_each_wrong_stop_says_what_the_old_app_meets(tmp_path, target, says):
+def test_each_wrong_stop_says_what_the_old_app_meets(say, tmp_path, target, says):
     ws = EXERCISE.start(tmp_path)
     ws.upgrade(target)
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert says in feedback.message
+    assert say(*says) in feedback.message
 
 
-def test_going_too_far_and_coming_back_passes(tmp_path):
+def test_going_too_far_and_coming_back_passes(say, tmp_path):
     ws = EXERCISE.start(tmp_path)
     ws.upgrade()
     assert not EXERCISE.check(tmp_path)
     ws.downgrade("-1")
     feedback = EXERCISE.check(tmp_path)
     assert feedback, feedback.message
-    assert "0004 would break it" in feedback.message
+    assert say("0004 would break it", "0004 la romperebbe") in feedback.message
 
 
-def test_the_check_tries_the_old_app_on_a_copy(tmp_path):
+def test_the_check_tries_the_old_app_on_a_copy(say, tmp_path):
     ws = EXERCISE.start(tmp_path)
     ws.upgrade(TARGET)
     assert EXERCISE.check(tmp_path)
     assert ws.rows("books").empty  # the check's book went into a copy, not the learner's database
 
 
-def test_the_old_app_really_breaks_at_0004_and_works_at_0003(tmp_path):
+def test_the_old_app_really_breaks_at_0004_and_works_at_0003(say, tmp_path):
     ws = EXERCISE.start(tmp_path)
     old_shop = last_months_app(ws)
     ws.upgrade(TARGET)
@@ -66,10 +68,10 @@ def test_the_old_app_really_breaks_at_0004_and_works_at_0003(tmp_path):
     assert ws.rows("books")["slug"].tolist() == ["kindred"]
 
 
-def test_stamped_without_running_is_caught(tmp_path):
+def test_stamped_without_running_is_caught(say, tmp_path):
     """alembic_version says 0003 but no table exists: the schema check notices."""
     ws = EXERCISE.start(tmp_path)
     ws.stamp(TARGET)
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert "stamp" in feedback.message
+    assert say("stamp", "stamp") in feedback.message

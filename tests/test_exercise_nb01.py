@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from migrator.exercises import get
 from migrator.exercises.nb01 import MODELS
+
+pytestmark = pytest.mark.usefixtures("language")  # every test in English and in Italian
 
 EXERCISE = get("nb01")
 
@@ -62,33 +66,33 @@ def publisher_model(table: str = "publishers", name_type: str = "String(100)") -
     return PUBLISHER.replace('"publishers"', f'"{table}"').replace("String(100)", name_type)
 
 
-def test_publisher_singular_is_a_near_miss_at_every_step(tmp_path):
+def test_publisher_singular_is_a_near_miss_at_every_step(say, tmp_path):
     ws = EXERCISE.start(tmp_path)
     ws.write_models(MODELS + publisher_model("publisher"))
     feedback = EXERCISE.check(tmp_path)
-    assert not feedback and "Close" in feedback.message and "'publisher'" in feedback.message
+    assert not feedback and say("Close", "Ci sei quasi") in feedback.message and "'publisher'" in feedback.message
     ws.revision("create publisher")
-    assert "written but not applied" in EXERCISE.check(tmp_path).message
+    assert say("written but not applied", "scritta ma non applicata") in EXERCISE.check(tmp_path).message
     ws.upgrade()
-    assert "already applied" in EXERCISE.check(tmp_path).message
+    assert say("already applied", "già applicata") in EXERCISE.check(tmp_path).message
 
 
-def test_recovering_with_a_second_revision_passes_and_is_noted(tmp_path):
+def test_recovering_with_a_second_revision_passes_and_is_noted(say, tmp_path):
     ws = EXERCISE.start(tmp_path)
     ws.write_models(MODELS + publisher_model("publisher"))
     ws.revision("create publisher")
     ws.upgrade()
     ws.write_models(MODELS + PUBLISHER)  # the fix, saved, but no revision yet
     feedback = EXERCISE.check(tmp_path)
-    assert not feedback and "still has publisher" in feedback.message
+    assert not feedback and say("still has publisher", "ha ancora publisher") in feedback.message
     ws.revision("publishers, not publisher")
     ws.upgrade()
     feedback = EXERCISE.check(tmp_path)
     assert feedback, feedback.message
-    assert "2 revisions" in feedback.message
+    assert say("2 revisions", "2 revisioni") in feedback.message
 
 
-def test_recovering_by_downgrade_delete_and_regenerate_passes(tmp_path):
+def test_recovering_by_downgrade_delete_and_regenerate_passes(say, tmp_path):
     ws = EXERCISE.start(tmp_path)
     ws.write_models(MODELS + publisher_model("publisher"))
     ws.revision("create publisher")
@@ -100,10 +104,10 @@ def test_recovering_by_downgrade_delete_and_regenerate_passes(tmp_path):
     ws.upgrade()
     feedback = EXERCISE.check(tmp_path)
     assert feedback, feedback.message
-    assert "revisions to get there" not in feedback.message
+    assert say("revisions to get there", "Per arrivarci") not in feedback.message
 
 
-def test_a_name_without_its_length_is_a_near_miss(tmp_path):
+def test_a_name_without_its_length_is_a_near_miss(say, tmp_path):
     ws = EXERCISE.start(tmp_path)
     ws.write_models(MODELS + publisher_model(name_type="String"))
     feedback = EXERCISE.check(tmp_path)
@@ -112,4 +116,4 @@ def test_a_name_without_its_length_is_a_near_miss(tmp_path):
     ws.upgrade()
     ws.write_models(MODELS + PUBLISHER)  # fixed in the model after the upgrade: autogenerate cannot see it
     feedback = EXERCISE.check(tmp_path)
-    assert not feedback and "autogenerate cannot see it" in feedback.message
+    assert not feedback and say("autogenerate cannot see it", "autogenerate non può accorgersene") in feedback.message

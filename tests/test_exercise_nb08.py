@@ -7,14 +7,16 @@ import pytest
 from migrator.exercises import get
 from migrator.exercises.nb08 import EDITED
 
+pytestmark = pytest.mark.usefixtures("language")  # every test in English and in Italian
+
 EXERCISE = get("nb08")
 
 
-def test_prepared_state_fails_and_solution_passes(tmp_path):
+def test_prepared_state_fails_and_solution_passes(say, tmp_path):
     EXERCISE.start(tmp_path)
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert "still at 0005" in feedback.message
+    assert say("still at 0005", "ancora a 0005") in feedback.message
     assert EXERCISE.solve(tmp_path)
     ws = EXERCISE.workspace(tmp_path)
     assert ws.current() == "0004"
@@ -23,7 +25,7 @@ def test_prepared_state_fails_and_solution_passes(tmp_path):
     assert dict(zip(books["title"], books["slug"]))[EDITED[0]] == EDITED[1]
 
 
-def test_the_judgment_is_needed_one_step_is_free_the_next_is_asked_about(tmp_path):
+def test_the_judgment_is_needed_one_step_is_free_the_next_is_asked_about(say, tmp_path):
     """The explorer lets 0005's downgrade run (isbn holds nothing) and asks before 0004's
     (slug holds values); what the warning cannot say is that one slug is not recomputable."""
     ws = EXERCISE.start(tmp_path)
@@ -31,7 +33,7 @@ def test_the_judgment_is_needed_one_step_is_free_the_next_is_asked_about(tmp_pat
     first = explorer.downgrade_one()
     assert first.kind == "moved" and ws.current() == "0004", first
     second = explorer.downgrade_one()
-    assert second.kind == "confirm" and "drops column books.slug" in second.text, second
+    assert second.kind == "confirm" and say("drops column books.slug", "elimina la colonna books.slug") in second.text, second
     assert ws.current() == "0004"
     slugs = dict(zip(ws.rows("books")["title"], ws.rows("books")["slug"]))
     recomputed = {title: title.strip().lower().replace(" ", "-") for title in slugs}  # 0004's rule
@@ -40,17 +42,18 @@ def test_the_judgment_is_needed_one_step_is_free_the_next_is_asked_about(tmp_pat
 
 @pytest.mark.parametrize(
     ("target", "advice"),
-    [("0003", "left-hand"), ("0002", "chosen by hand"), ("0001", "left-hand"), ("base", "books are gone")],
+    [("0003", ("left-hand", "left-hand")), ("0002", ("chosen by hand", "scelto a mano")), ("0001", ("left-hand", "left-hand")),
+     ("base", ("books are gone", "i libri non ci sono più"))],
 )
-def test_every_wrong_stop_says_why(tmp_path, target, advice):
+def test_every_wrong_stop_says_why(say, tmp_path, target, advice):
     ws = EXERCISE.start(tmp_path)
     ws.downgrade(target)
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert advice in feedback.message
+    assert say(*advice) in feedback.message
 
 
-def test_going_too_far_and_back_up_is_still_caught(tmp_path):
+def test_going_too_far_and_back_up_is_still_caught(say, tmp_path):
     """Down to 0003 and back to 0004: the slug column is back, recomputed, 'left-hand' is not."""
     ws = EXERCISE.start(tmp_path)
     ws.downgrade("0003")
@@ -58,4 +61,4 @@ def test_going_too_far_and_back_up_is_still_caught(tmp_path):
     assert ws.current() == "0004"
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert "books changed" in feedback.message and "the-left-hand-of-darkness" in feedback.message
+    assert say("books changed", "i libri sono cambiati") in feedback.message and "the-left-hand-of-darkness" in feedback.message

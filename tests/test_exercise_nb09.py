@@ -12,6 +12,8 @@ from migrator import EnvironmentMismatchError, Workspace
 from migrator.database import create_engine
 from migrator.exercises import get
 
+pytestmark = pytest.mark.usefixtures("language")  # every test in English and in Italian
+
 EXERCISE = get("nb09")
 ENV = "alembic/env.py"
 ONLINE = "def run_migrations_online() -> None:"
@@ -49,24 +51,24 @@ def test_the_prepared_project_is_what_alembic_init_writes(ws):
     assert version(ws.path / "app.db") == "0001"
 
 
-def test_the_kit_is_refused_on_another_database_before_the_fix(ws, tmp_path):
+def test_the_kit_is_refused_on_another_database_before_the_fix(say, ws, tmp_path):
     other = Workspace.open(ws.path, database=tmp_path / "other.db")
     with pytest.raises(EnvironmentMismatchError):
         other.upgrade()
     assert version(ws.path / "app.db") == "0001"
 
 
-def test_starts_unsolved_and_the_solution_solves_it(ws, tmp_path):
+def test_starts_unsolved_and_the_solution_solves_it(say, ws, tmp_path):
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert "env.py ignored it" in feedback.message
+    assert say("env.py ignored it", "env.py l'ha ignorata") in feedback.message
     feedback = EXERCISE.solve(tmp_path)
     assert feedback, feedback.message
-    assert "Both callers work" in feedback.message
+    assert say("Both callers work", "Funzionano entrambi i chiamanti") in feedback.message
     assert version(ws.path / "app.db") == "0001"  # the check never moved the project's own database
 
 
-def test_after_the_solution_pytest_alembic_runs_it_too(ws, tmp_path):
+def test_after_the_solution_pytest_alembic_runs_it_too(say, ws, tmp_path):
     """pytest-alembic hands env.py an Engine, not a Connection: the solution takes both."""
     EXERCISE.solve(tmp_path)
     engine = create_engine(f"sqlite:///{tmp_path / 'pytest_alembic.db'}")
@@ -79,7 +81,7 @@ def test_after_the_solution_pytest_alembic_runs_it_too(ws, tmp_path):
     assert version(tmp_path / "pytest_alembic.db") == "0002"
 
 
-def test_always_using_the_handed_connection_breaks_the_command_line(ws, tmp_path):
+def test_always_using_the_handed_connection_breaks_the_command_line(say, ws, tmp_path):
     replace_online(ws, '''\
     connection = config.attributes.get("connection")
     context.configure(connection=connection, target_metadata=target_metadata)
@@ -87,11 +89,11 @@ def test_always_using_the_handed_connection_breaks_the_command_line(ws, tmp_path
         context.run_migrations()''')
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert "the alembic command no longer works" in feedback.message
-    assert "must still make its own engine" in feedback.message
+    assert say("the alembic command no longer works", "il comando alembic non funziona più") in feedback.message
+    assert say("must still make its own engine", "deve ancora creare il suo engine") in feedback.message
 
 
-def test_connecting_a_handed_connection_again_is_explained(ws, tmp_path):
+def test_connecting_a_handed_connection_again_is_explained(say, ws, tmp_path):
     """The pytest-alembic recipe (`with connectable.connect()`) fails on the kit's Connection."""
     replace_online(ws, '''\
     connectable = config.attributes.get("connection") or create_engine(
@@ -103,10 +105,10 @@ def test_connecting_a_handed_connection_again_is_explained(ws, tmp_path):
             context.run_migrations()''')
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert "already an open Connection" in feedback.message
+    assert say("already an open Connection", "è già una Connection aperta") in feedback.message
 
 
-def test_forgetting_app_db_is_caught(ws, tmp_path):
+def test_forgetting_app_db_is_caught(say, ws, tmp_path):
     replace_online(ws, '''\
     handed = config.attributes.get("connection")
     if handed is not None:
@@ -120,10 +122,10 @@ def test_forgetting_app_db_is_caught(ws, tmp_path):
             context.run_migrations()''')
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert "on app.db instead" in feedback.message and "APP_DB" in feedback.message
+    assert say("on app.db instead", "ma su app.db") in feedback.message and "APP_DB" in feedback.message
 
 
-def test_following_the_url_instead_of_the_connection_is_caught(ws, tmp_path):
+def test_following_the_url_instead_of_the_connection_is_caught(say, ws, tmp_path):
     """The kit still gets its scratch database moved (through alembic.ini's URL), but not in its transaction."""
     replace_online(ws, '''\
     url = os.environ.get("APP_DB") or config.get_main_option("sqlalchemy.url")
@@ -133,10 +135,10 @@ def test_following_the_url_instead_of_the_connection_is_caught(ws, tmp_path):
             context.run_migrations()''')
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert "instead of using the one it was handed" in feedback.message
+    assert say("instead of using the one it was handed", "invece di usare quella ricevuta") in feedback.message
 
 
-def test_running_on_both_databases_is_caught(ws, tmp_path):
+def test_running_on_both_databases_is_caught(say, ws, tmp_path):
     replace_online(ws, '''\
     handed = config.attributes.get("connection")
     if handed is not None:
@@ -147,10 +149,10 @@ def test_running_on_both_databases_is_caught(ws, tmp_path):
     sqlite3.connect(DEFAULT_URL.removeprefix("sqlite:///")).execute("CREATE TABLE IF NOT EXISTS x (id)")''')
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert "app.db changed as well" in feedback.message
+    assert say("app.db changed as well", "è cambiato anche app.db") in feedback.message
 
 
-def test_a_syntax_error_in_env_py_is_reported_with_its_line(ws, tmp_path):
+def test_a_syntax_error_in_env_py_is_reported_with_its_line(say, ws, tmp_path):
     path = ws.path / ENV
     source = path.read_text()
     path.write_text(source.replace(
@@ -158,17 +160,17 @@ def test_a_syntax_error_in_env_py_is_reported_with_its_line(ws, tmp_path):
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
     line = source[: source.index("    with connectable.connect() as connection:")].count("\n") + 1
-    assert "not valid Python" in feedback.message and f"line {line}" in feedback.message
+    assert say("not valid Python", "Python valido") in feedback.message and say(f"line {line}", f"riga {line}") in feedback.message
 
 
-def test_a_deleted_env_py_says_start_over(ws, tmp_path):
+def test_a_deleted_env_py_says_start_over(say, ws, tmp_path):
     (ws.path / ENV).unlink()
     feedback = EXERCISE.check(tmp_path)
     assert not feedback
-    assert "is gone" in feedback.message and "exercise.start()" in feedback.message
+    assert say("is gone", "non c'è più") in feedback.message and "exercise.start()" in feedback.message
 
 
-def test_messages_hold_no_absolute_paths(ws, tmp_path):
+def test_messages_hold_no_absolute_paths(say, ws, tmp_path):
     """Feedback is shown in the notebook, whose stored outputs must be portable."""
     replace_online(ws, '''\
     raise RuntimeError(f"cannot open {DEFAULT_URL}")''')

@@ -8,7 +8,9 @@ it was translated from). These tests fail when:
   translation, or the translation file names cells or comments that are gone;
 - an Italian code cell differs from its English one in anything but comments, the ``it_``
   prefix of workspace names, and the generated line that sets the kit's language;
-- the Italian notebook's outputs differ from the English ones (the kit still speaks English);
+- the Italian notebook's outputs differ from the English ones in anything but the kit's messages
+  (the kit speaks Italian there: each message read back through the catalogue must give the
+  English output exactly);
 - the committed Italian notebook is not what ``tools/italian.py build`` makes now;
 - the notebooks do not add up: one Italian notebook per translation file, and the English
   notebooks without one are exactly NOT_YET_TRANSLATED (add a translation: shrink the list).
@@ -26,16 +28,21 @@ the two start pages) after them.
 
 from __future__ import annotations
 
+import functools
+import html
 import importlib.util
 import json
 import io
 import re
+import string
 import sys
 import tokenize
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
+from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("tools_italian", ROOT / "tools" / "italian.py")
@@ -45,7 +52,6 @@ _spec.loader.exec_module(italian)
 
 #: The English notebooks with no translation file yet. Translating one removes it from here.
 NOT_YET_TRANSLATED = [
-    "08_explorer.ipynb",
 ]
 
 TRANSLATED = sorted(italian.translation_files())
@@ -201,15 +207,141 @@ def comparable_outputs(cell, view=lambda text: text) -> list:
     return out
 
 
+@dataclass(frozen=True)
+class BackTranslation:
+    pattern: re.Pattern  # the Italian msgstr, each {field} a group
+    template: str  # the English msgid, each {field} the group's text
+    literals: tuple[str, ...]  # the msgstr's fixed text: a cheap test before the regex
+
+
+def _pattern_and_template(msgstr: str, msgid: str) -> BackTranslation | None:
+    """A regex for ``msgstr`` (each ``{field}`` a group, within one line) and ``msgid`` with ``\\g<field>``."""
+    if not msgstr.strip() or msgstr == msgid:
+        return None
+    fields: dict[str, str] = {}
+    pattern, literals = "", []
+    for literal, name, _spec, _conversion in string.Formatter().parse(msgstr):
+        pattern += re.escape(literal)
+        literals.append(literal)
+        if name is not None:
+            group = fields.setdefault(name, f"f{len(fields)}")
+            pattern += f"(?P={group})" if pattern.count(f"(?P<{group}>") else f"(?P<{group}>[^\\n]+?)"
+    template = ""
+    for literal, name, _spec, _conversion in string.Formatter().parse(msgid):
+        template += literal.replace("\\", "\\\\")
+        if name is not None:
+            template += f"\\g<{fields[name]}>"
+    return BackTranslation(re.compile(pattern), template, tuple(piece for piece in literals if piece.strip()))
+
+
+@functools.cache
+def back_translations() -> list[BackTranslation]:
+    """Each Italian msgstr of the kit's catalogue as a regex, with its English msgid: longest first."""
+    with open(ROOT / "migrator" / "locale" / "it" / "LC_MESSAGES" / "migrator.po", "rb") as handle:
+        catalog = read_po(handle, locale="it")
+    pairs = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):  # plural: form 0 is the singular, the others the plural
+            pairs += [(form, message.id[0] if i == 0 else message.id[1]) for i, form in enumerate(message.string)]
+        else:
+            pairs.append((message.string, message.id))
+    # a hint or a solution (several lines) is shown stripped of its last newline
+    pairs += [(msgstr.strip(), msgid.strip()) for msgstr, msgid in pairs if "\n" in msgstr.strip() and msgstr.strip() != msgstr]
+    found = [found for msgstr, msgid in pairs if (found := _pattern_and_template(msgstr, msgid))]
+    return sorted(found, key=lambda item: -sum(map(len, item.literals)))
+
+
+def english_again(text: str) -> str:
+    """An Italian output with every kit message put back into English (messages inside messages too)."""
+    for _pass in range(6):
+        before = text
+        for back in back_translations():
+            if all(piece in text for piece in back.literals):
+                text = back.pattern.sub(back.template, text)
+        if text == before:
+            break
+    return text
+
+
+def italian_view(text: str) -> str:
+    """An Italian output as the English notebook would show it: workspaces unprefixed, the kit's
+    messages back in English (HTML entities read as characters, as messages are escaped there)."""
+    return english_view(english_again(html.unescape(text)))
+
+
+def test_an_italian_kit_message_reads_back_as_the_english_one(tmp_path):
+    """The rule below, on real messages: the kit's error and findings in both languages."""
+    import migrator
+    from migrator.workspace import Workspace
+
+    ws = Workspace("sync_rule", root=tmp_path, reset=True, starter="bookshop")
+    ws.upgrade()
+    ws.app().add_book("Kindred", "Octavia E. Butler", published_year=1979)
+    ws.edit_models("    published_year: Mapped[int | None]                                  # 0002\n", "")
+    rev = ws.revision("drop published_year")
+
+    def said() -> str:
+        try:
+            ws.upgrade("9999")
+        except migrator.MigratorError as exc:
+            error = str(exc)
+        return error + "\n" + ws.lint(rev.id)._repr_markdown_()
+
+    english = said()
+    migrator.set_language("it")
+    try:
+        italian_text = said()
+    finally:
+        migrator.set_language(None)
+    assert italian_text != english and "Come risolvere:" in italian_text
+    assert english_again(italian_text) == english
+
+
+@pytest.mark.parametrize("change", [
+    lambda text: text.replace("0001", "0002", 1),                  # a revision id
+    lambda text: text.replace("Come risolvere:", "Come risolvere: ", 1),  # a space
+    lambda text: text.replace("1 valore", "2 valori", 1),          # a count
+    lambda text: text + "\nuna riga in più",                       # an extra line
+])
+def test_an_italian_output_changed_in_any_other_way_is_caught(change):
+    """Only a translation is allowed: any other difference still shows after back-translation."""
+    import migrator
+    from migrator.i18n import _, ngettext
+
+    def message() -> str:
+        return str(migrator.MigratorError(
+            _("There is no revision {argument!r}.", argument="9999"),
+            _("Use one of the known ids ({known}), 'head', 'base', or a relative step like '-1'.", known="0001, 0002"),
+        )) + "\n" + ngettext("The revision drops `{table}.{column}`, which holds {values} here: "
+                             "it is deleted, and a downgrade brings the column back empty.",
+                             "The revision drops `{table}.{column}`, which holds {values} here: "
+                             "they are deleted, and a downgrade brings the column back empty.",
+                             1, table="books", column="slug", values=ngettext("{count:,} value", "{count:,} values", 1,
+                                                                              count=1))
+
+    english = message()
+    migrator.set_language("it")
+    try:
+        italian_text = message()
+    finally:
+        migrator.set_language(None)
+    assert english_again(italian_text) == english
+    assert english_again(change(italian_text)) != english
+
+
 @pytest.mark.parametrize("number", TRANSLATED)
-def test_outputs_are_the_english_ones(number):
-    """Until the kit has an Italian catalogue, what the code prints is the English notebook's."""
+def test_outputs_are_the_english_ones_in_italian(number):
+    """What the code prints is the English notebook's, except the kit's messages, which are their
+    catalogue translations: read back into English, every output equals the English one."""
     english, committed = pair(number)
     italian_cells = {c.get("id"): c for c in committed.cells if c.cell_type == "code"}
     for cell in (c for c in english.cells if c.cell_type == "code"):
         if "NBVAL_IGNORE_OUTPUT" in cell.source or "nbval-ignore-output" in cell.metadata.get("tags", []):
             continue
-        assert comparable_outputs(italian_cells[cell.id], english_view) == comparable_outputs(cell), cell.source
+        expected = comparable_outputs(cell, html.unescape)
+        assert comparable_outputs(italian_cells[cell.id], italian_view) == expected, cell.source
 
 
 # ---------------------------------------------------------------- the Italian text

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "migrator"
 
 #: Lower numbers are lower layers. A module may import its own layer or any layer below.
 LAYERS = {
-    0: {"errors"},
+    0: {"i18n", "errors"},
     1: {"database", "loader", "schema", "diagrams", "backup", "pgbackup", "lint", "translate", "progress", "postgres",
         "results", "scaffold", "app"},
     2: {"plan", "project"},

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..errors import AppError
+from ..i18n import _
 
 
 class Bookshop:
@@ -71,8 +72,8 @@ class Bookshop:
         model = getattr(self.models, name, None)
         if model is None:
             raise AppError(
-                f"The loaded models define no {name} class.",
-                f"Add a {name} model to models.py, save it, and reload the app: shop = ws.app()",
+                _("The loaded models define no {name} class.", name=name),
+                _("Add a {name} model to models.py, save it, and reload the app: shop = ws.app()", name=name),
             )
         return model
 
@@ -80,9 +81,9 @@ class Bookshop:
         unknown = sorted(set(fields) - set(sa.inspect(model).attrs.keys()))
         if unknown:
             raise AppError(
-                f"The loaded {model.__name__} class has no field {', '.join(map(repr, unknown))}: "
-                "this app was built from an older version of models.py.",
-                "Reload the app so it uses the saved models: shop = ws.app()",
+                _("The loaded {name} class has no field {map}: this app was built from "
+                  "an older version of models.py.", name=model.__name__, map=', '.join(map(repr, unknown))),
+                _("Reload the app so it uses the saved models: shop = ws.app()"),
             )
         return model(**fields)
 
@@ -96,6 +97,6 @@ class Bookshop:
             if not any(text in str(exc.orig) for text in ("no such", "has no column named")):
                 raise
             raise AppError(
-                f"The code expects something the database does not have ({exc.orig}).",
-                "The models are ahead of the database: upgrade it first (ws.upgrade()).",
+                _("The code expects something the database does not have ({orig}).", orig=exc.orig),
+                _("The models are ahead of the database: upgrade it first (ws.upgrade())."),
             ) from None

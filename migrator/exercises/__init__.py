@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import MigratorError
+from ..i18n import _
 from ..schema import diff_sentence
 from ..workspace import Workspace
 
@@ -37,10 +38,11 @@ class Feedback:
         return self.passed
 
     def __repr__(self) -> str:
-        return f"{'Correct' if self.passed else 'Not yet'}: {self.message}"
+        return f"{_('Correct') if self.passed else _('Not yet')}: {self.message}"
 
     def _repr_markdown_(self) -> str:
-        return f"{'✓ **Correct.**' if self.passed else '✗ **Not yet.**'} {markdown_safe(self.message)}"  # words, not emoji
+        verdict = _("✓ **Correct.**") if self.passed else _("✗ **Not yet.**")  # words, not emoji
+        return f"{verdict} {markdown_safe(self.message)}"
 
 
 def markdown_safe(text: str) -> str:
@@ -67,8 +69,10 @@ class Exercise:
 
     ``prepare(ws)`` brings a fresh workspace to the starting state; ``check(ws)``
     raises AssertionError with a helpful message while the task is not done and
-    returns a short success message once it is; ``solution`` is Python code that
-    uses ``ws``.
+    returns a short success message once it is (both in the kit's language: ``_()``);
+    ``solution`` is Python code that uses ``ws``.  The hint and the solution are marked
+    with ``N_`` where they are written and translated when shown (the solution's code is
+    the same in every language, its comments are translated).
     """
 
     name: str
@@ -99,12 +103,12 @@ class Exercise:
             return Feedback(False, f"{exc.what} {exc.fix}")
 
     def hint(self) -> Markdown:
-        return Markdown(f"💡 **Hint.** {self.hint_text}")
+        return Markdown(_("💡 **Hint.** {hint}", hint=_(self.hint_text)))
 
     def solution(self) -> Markdown:
-        code = html.escape(self.solution_code.strip())
+        code = html.escape(_(self.solution_code).strip())
         return Markdown(
-            "<details><summary><b>Show the solution</b> (try first!)</summary>\n\n"
+            "<details><summary>" + _("<b>Show the solution</b> (try first!)") + "</summary>\n\n"
             f"<pre><code>{code}</code></pre>\n\n</details>"
         )
 
@@ -118,11 +122,11 @@ def assert_new_head_applied(ws: Workspace, previous: str, make_it: str) -> str:
     """Check steps 3-4 of a task: one new head after ``previous``, and the database at it."""
     heads = ws.heads()
     assert heads != [previous], make_it
-    assert len(heads) == 1, f"The history has several heads ({', '.join(heads)}); expected one."
+    assert len(heads) == 1, _("The history has several heads ({heads}); expected one.", heads=", ".join(heads))
     head, current = heads[0], ws.current()
-    assert current == head, (
-        f"Revision {head} is written but not applied: the database is at {current or 'base'}. "
-        "Apply it with ws_ex.upgrade()."
+    assert current == head, _(
+        "Revision {head} is written but not applied: the database is at {current}. "
+        "Apply it with ws_ex.upgrade().", head=head, current=current or "base"
     )
     return head
 
@@ -143,7 +147,8 @@ def downgraded_copy(ws: Workspace, fix: str) -> Iterator[Workspace]:
         try:
             scratch.downgrade("-1")
         except MigratorError as exc:
-            raise AssertionError(f"The upgrade works, but the downgrade fails: {exc.what} {fix}") from None
+            raise AssertionError(_("The upgrade works, but the downgrade fails: {what} {fix}", what=exc.what,
+                                   fix=fix)) from None
         yield scratch
 
 

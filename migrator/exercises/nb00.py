@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from ..app import Bookshop
 from ..errors import MigratorError
+from ..i18n import _
 from ..loader import load_models
 from ..workspace import Workspace
 from . import Exercise
@@ -102,43 +103,47 @@ def check(ws: Workspace) -> str:
     """The database is at 0003, its schema agrees with alembic_version, and the old app works there."""
     current = ws.current()
     assert current is not None, (
-        "The database is still empty (at base): last month's app has no tables to work with. "
-        "Decide how far the database can go: read what each revision changes "
-        "(ws_ex.versions(), and the files in migrations/versions/), and let old_shop try its "
-        "daily work after each step."
+        _("The database is still empty (at base): last month's app has no tables to work "
+          "with. Decide how far the database can go: read what each revision changes "
+          "(ws_ex.versions(), and the files in migrations/versions/), and let old_shop "
+          "try its daily work after each step.")
     )
     _schema_agrees(ws, current)
     failure = _old_app_fails(ws)
     if current == "0001":
         raise AssertionError(
-            f"At 0001 last month's app fails: {failure} It reads and writes published_year, "
-            "which arrives with 0002. The database can go further than this."
+            _("At 0001 last month's app fails: {failure} It reads and writes "
+              "published_year, which arrives with 0002. The database can go further than this.",
+              failure=failure)
         )
     if current == "0002":
         raise AssertionError(
-            "Last month's app works at 0002, but the database can go one step further tonight: "
-            "read what 0003 changes, and check it against what the app does (it looks an "
-            "author up by name before it adds one). Then try it with old_shop."
+            _("Last month's app works at 0002, but the database can go one step further "
+              "tonight: read what 0003 changes, and check it against what the app does "
+              "(it looks an author up by name before it adds one). Then try it with old_shop.")
         )
     if current != TARGET:
         raise AssertionError(
-            f"One step too far: at {current} last month's app cannot add a book any more: "
-            f"{failure} Revision 0004 makes books.slug NOT NULL with no server default, and "
-            "the old app inserts books without a slug. That revision waits until the old app "
-            "is retired: come back down with ws_ex.downgrade('-1')."
+            _("One step too far: at {current} last month's app cannot add a book any "
+              "more: {failure} Revision 0004 makes books.slug NOT NULL with no server "
+              "default, and the old app inserts books without a slug. That revision "
+              "waits until the old app is retired: come back down with ws_ex.downgrade('-1').",
+              current=current, failure=failure)
         )
     assert failure is None, (
-        f"The database is at {TARGET}, but last month's app still fails here: {failure} "
-        "Start again with ws_ex = exercise.start() and use ws_ex.upgrade(...)."
+        _("The database is at {TARGET}, but last month's app still fails here: {failure} "
+          "Start again with ws_ex = exercise.start() and use ws_ex.upgrade(...).",
+          TARGET=TARGET, failure=failure)
     )
     return (
-        f"{TARGET} is as far as tonight goes, and last month's app just added a book there (on a "
-        "copy of your database). 0003 makes titles longer and author names unique: the app "
-        "looks an author up by name before adding one, so it never writes a duplicate. 0004 "
-        "would break it: books.slug becomes NOT NULL with no server default, and the old app "
-        "inserts books without a slug (SQLite: NOT NULL constraint failed: books.slug). 0004 "
-        "goes out tomorrow, with the new release. A revision that old code must survive adds "
-        "columns nullable, or with a server default."
+        _("{TARGET} is as far as tonight goes, and last month's app just added a book "
+          "there (on a copy of your database). 0003 makes titles longer and author names "
+          "unique: the app looks an author up by name before adding one, so it never "
+          "writes a duplicate. 0004 would break it: books.slug becomes NOT NULL with no "
+          "server default, and the old app inserts books without a slug (SQLite: NOT "
+          "NULL constraint failed: books.slug). 0004 goes out tomorrow, with the new "
+          "release. A revision that old code must survive adds columns nullable, or with "
+          "a server default.", TARGET=TARGET)
     )
 
 
@@ -146,15 +151,17 @@ def _schema_agrees(ws: Workspace, current: str) -> None:
     """alembic_version holds one row, and the tables are what that revision makes (else: stamped)."""
     versions = ws.version_table()["version_num"].tolist()
     assert versions == [current], (
-        f"alembic_version should hold exactly one row; it holds {versions}. Use ws_ex.upgrade and "
-        "ws_ex.downgrade rather than editing the table by hand (ws_ex = exercise.start() starts over)."
+        _("alembic_version should hold exactly one row; it holds {versions}. Use "
+          "ws_ex.upgrade and ws_ex.downgrade rather than editing the table by hand "
+          "(ws_ex = exercise.start() starts over).", versions=versions)
     )
     tables = ws.tables()["table"].tolist()
     columns = ws.columns("books")["column"].tolist() if "books" in tables else []
     assert sorted(columns) == sorted(BOOK_COLUMNS[current]), (
-        f"alembic_version says {current}, but books has the columns {columns}: the version row "
-        "and the tables disagree. That is what stamp does: it writes the row without running "
-        "the revisions. Start again with ws_ex = exercise.start() and move with ws_ex.upgrade(...)."
+        _("alembic_version says {current}, but books has the columns {columns}: the "
+          "version row and the tables disagree. That is what stamp does: it writes the "
+          "row without running the revisions. Start again with ws_ex = exercise.start() "
+          "and move with ws_ex.upgrade(...).", current=current, columns=columns)
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from ..i18n import N_, _
 from ..workspace import Workspace
 from . import Exercise, assert_models_match, downgraded_copy
 
@@ -79,8 +80,8 @@ def prepare(ws: Workspace) -> None:
 def _revision_file(ws: Workspace) -> Path:
     found = sorted((ws.path / "migrations" / "versions").glob("0005_*.py"))
     assert found, (
-        "There is no revision 0005 in migrations/versions/ any more. "
-        "Start again with ws_ex = exercise.start()."
+        _("There is no revision 0005 in migrations/versions/ any more. Start again with "
+          "ws_ex = exercise.start().")
     )
     return found[0]
 
@@ -98,12 +99,13 @@ def _same_books(ws: Workspace, when: str) -> None:
     books = ws.rows("books")[EXPECTED.columns.tolist()]
     if len(books) != len(EXPECTED):
         raise AssertionError(
-            f"{when}, books has {len(books)} rows instead of {len(EXPECTED)}: the table copy lost rows."
+            _("{when}, books has {count} rows instead of {count2}: the table copy lost rows.",
+              when=when, count=len(books), count2=len(EXPECTED))
         )
     if not books.equals(EXPECTED):
         raise AssertionError(
-            f"{when}, the books' values changed (compare ws_ex.rows('books') with "
-            "migrator.exercises.nb03.EXPECTED): batch mode must copy every value unchanged."
+            _("{when}, the books' values changed (compare ws_ex.rows('books') with "
+              "migrator.exercises.nb03.EXPECTED): batch mode must copy every value unchanged.", when=when)
         )
 
 
@@ -116,7 +118,8 @@ def _problems(source: str, file: str) -> dict[str, list[str]]:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        return {"file": [f"{file} does not parse: line {exc.lineno}, {exc.msg}. Correct that line and save."]}
+        return {"file": [_("{file} does not parse: line {lineno}, {msg}. Correct that "
+                           "line and save.", file=file, lineno=exc.lineno, msg=exc.msg)]}
     found: dict[str, list[str]] = {}
     for function in (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in ("upgrade", "downgrade")):
         problems = found.setdefault(function.name, [])
@@ -125,17 +128,20 @@ def _problems(source: str, file: str) -> dict[str, list[str]]:
             name = call.func.attr
             if owner == "op" and name in NEEDS_BATCH:
                 problems.append(
-                    f"{function.name}() still calls op.{name} outside a batch block (line {call.lineno}): "
-                    f"SQLite cannot do that in place. Inside `with op.batch_alter_table('books') as "
-                    f"batch_op:` it becomes batch_op.{name}(...), without the table name."
+                    _("{name}() still calls op.{name2} outside a batch block (line "
+                      "{lineno}): SQLite cannot do that in place. Inside `with "
+                      "op.batch_alter_table('books') as batch_op:` it becomes "
+                      "batch_op.{name2}(...), without the table name.",
+                      name=function.name, name2=name, lineno=call.lineno)
                 )
             elif owner == "batch_op" and any(
                 isinstance(arg, ast.Constant) and arg.value == "books" for arg in call.args
             ):
                 problems.append(
-                    f"{function.name}() passes 'books' to batch_op.{name} (line {call.lineno}): a batch "
-                    "block already knows its table, so batch_op's methods take no table name. "
-                    "Remove that argument."
+                    _("{name}() passes 'books' to batch_op.{name2} (line {lineno}): a "
+                      "batch block already knows its table, so batch_op's methods take "
+                      "no table name. Remove that argument.",
+                      name=function.name, name2=name, lineno=call.lineno)
                 )
     return found
 
@@ -150,33 +156,35 @@ def check(ws: Workspace) -> str:
     if current == "0004":
         if NAIVE_FUNCTIONS in source:  # untouched: first meet the error itself
             raise AssertionError(
-                "The database is still at 0004: revision 0005 has not been applied yet. "
-                f"Try ws_ex.upgrade() and read the error; then fix upgrade() and downgrade() "
-                f"in {path.name} and upgrade again."
+                _("The database is still at 0004: revision 0005 has not been applied "
+                  "yet. Try ws_ex.upgrade() and read the error; then fix upgrade() and "
+                  "downgrade() in {name} and upgrade again.", name=path.name)
             )
         if problems.get("upgrade"):
-            raise AssertionError("The database is still at 0004, and " + " ".join(problems["upgrade"]))
+            raise AssertionError(_("The database is still at 0004, and ") + " ".join(problems["upgrade"]))
         later = (
-            " Fix downgrade() too before you move on: " + " ".join(problems["downgrade"])
+            _(" Fix downgrade() too before you move on: ") + " ".join(problems["downgrade"])
             if problems.get("downgrade") else ""
         )
         raise AssertionError(
-            f"The database is still at 0004. upgrade() in {path.name} uses batch mode now: "
-            f"run ws_ex.upgrade().{later}"
+            _("The database is still at 0004. upgrade() in {name} uses batch mode now: "
+              "run ws_ex.upgrade().{later}", name=path.name, later=later)
         )
     assert ws.heads() == ["0005"], (
-        f"The newest revision should be 0005, but the heads are {ws.heads()}: fix 0005 itself "
-        "instead of adding revisions (start again with ws_ex = exercise.start() if needed)."
+        _("The newest revision should be 0005, but the heads are {heads}: fix 0005 "
+          "itself instead of adding revisions (start again with ws_ex = exercise.start() "
+          "if needed).", heads=ws.heads())
     )
-    assert current == "0005", f"The database is at {current}; upgrade it to 0005: ws_ex.upgrade()."
+    assert current == "0005", _("The database is at {current}; upgrade it to 0005: "
+                                "ws_ex.upgrade().", current=current)
     redo = (
-        " To redo 0005: ws_ex.downgrade('0004') (if the downgrade fails, ws_ex = exercise.start() "
-        "starts over), fix the file, and upgrade again."
+        _(" To redo 0005: ws_ex.downgrade('0004') (if the downgrade fails, ws_ex = "
+          "exercise.start() starts over), fix the file, and upgrade again.")
     )
     title = _title_type(ws)
     assert title == "VARCHAR(300)", (
-        f"books.title is {title}, not VARCHAR(300): the alter_column in upgrade() should use "
-        "type_=sa.String(length=300)." + redo
+        _("books.title is {title}, not VARCHAR(300): the alter_column in upgrade() "
+          "should use type_=sa.String(length=300).", title=title) + redo
     )
     names = _unique_names(ws, "books")
     if "uq_books_slug" not in names:
@@ -186,39 +194,41 @@ def check(ws: Workspace) -> str:
         close = bool(on_slug and on_slug[0])
         raise AssertionError(
             (
-                f"Close: slugs are unique, but the constraint is called {on_slug[0]!r}. The naming "
-                "convention in models.py calls it uq_books_slug, and that is the name later revisions "
-                "(and autogenerate) will look for: use it in upgrade() and downgrade()."
+                _("Close: slugs are unique, but the constraint is called {on_slug!r}. "
+                  "The naming convention in models.py calls it uq_books_slug, and that "
+                  "is the name later revisions (and autogenerate) will look for: use it "
+                  "in upgrade() and downgrade().", on_slug=on_slug[0])
                 if close
-                else "books has no unique constraint uq_books_slug: upgrade() should call "
-                "batch_op.create_unique_constraint('uq_books_slug', ['slug'])."
+                else _("books has no unique constraint uq_books_slug: upgrade() should "
+                       "call batch_op.create_unique_constraint('uq_books_slug', ['slug']).")
             )
             + redo
         )
-    _same_books(ws, "After the upgrade")
-    assert_models_match(ws, "The database differs from models.py after the upgrade (ws_ex.check() shows how): ")
+    _same_books(ws, _("After the upgrade"))
+    assert_models_match(ws, _("The database differs from models.py after the upgrade "
+                              "(ws_ex.check() shows how): "))
     _check_downgrade(ws)
     return (
-        "0005 applies on SQLite: titles are VARCHAR(300), slugs are unique, all "
-        f"{len(EXPECTED)} books survived the table copy, and the downgrade works too."
+        _("0005 applies on SQLite: titles are VARCHAR(300), slugs are unique, all "
+          "{count} books survived the table copy, and the downgrade works too.", count=len(EXPECTED))
     )
 
 
 def _check_downgrade(ws: Workspace) -> None:
     """Run the downgrade on a copy of the database, so the learner's own stays at 0005."""
     fix = (
-        "Fix downgrade() the same way: one batch_alter_table('books') block that drops "
-        "the constraint and changes title back to String(200)."
+        _("Fix downgrade() the same way: one batch_alter_table('books') block that drops "
+          "the constraint and changes title back to String(200).")
     )
     with downgraded_copy(ws, fix) as scratch:
         title = _title_type(scratch)
         assert title == "VARCHAR(200)", (
-            f"After a downgrade books.title is {title}, not VARCHAR(200) as before 0005."
+            _("After a downgrade books.title is {title}, not VARCHAR(200) as before 0005.", title=title)
         )
         assert "uq_books_slug" not in _unique_names(scratch, "books"), (
-            "After a downgrade books still has uq_books_slug: downgrade() should drop it."
+            _("After a downgrade books still has uq_books_slug: downgrade() should drop it.")
         )
-        _same_books(scratch, "After a downgrade")
+        _same_books(scratch, _("After a downgrade"))
 
 
 EXERCISE = Exercise(
@@ -230,12 +240,14 @@ EXERCISE = Exercise(
     prepare=prepare,
     check_fn=check,
     hint_text=(
-        "SQLite cannot change a column's type or add a constraint in place. In `upgrade()`, "
-        "replace the two `op.` calls by one block `with op.batch_alter_table('books') as "
-        "batch_op:` that calls `batch_op.alter_column('title', existing_type=..., type_=..., "
-        "existing_nullable=False)` and `batch_op.create_unique_constraint('uq_books_slug', "
-        "['slug'])` (no table name: `batch_op` knows it). Do the same in `downgrade()`, in "
-        "reverse. Then `ws_ex.upgrade()`."
+        N_("SQLite cannot change a column's type or add a constraint in place. In "
+          "`upgrade()`, replace the two `op.` calls by one block `with "
+          "op.batch_alter_table('books') as batch_op:` that calls "
+          "`batch_op.alter_column('title', existing_type=..., type_=..., "
+          "existing_nullable=False)` and "
+          "`batch_op.create_unique_constraint('uq_books_slug', ['slug'])` (no table "
+          "name: `batch_op` knows it). Do the same in `downgrade()`, in reverse. Then "
+          "`ws_ex.upgrade()`.")
     ),
     solution_code='''\
 # ws is the exercise's workspace (ws_ex in the notebook)

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import DestructiveChangeError, MigratorError
+from ..i18n import N_, _
 from ..workspace import Workspace
 from . import Exercise, assert_models_match, downgraded_copy
 
@@ -47,10 +48,14 @@ def prepare(ws: Workspace) -> None:
 def _revision_file(ws: Workspace) -> Path:
     found = sorted((ws.path / "migrations" / "versions").glob("0005_*.py"))
     assert found, (
-        "There is no revision 0005 in migrations/versions/ any more. "
-        "Start again with ws_ex = exercise.start()."
+        _("There is no revision 0005 in migrations/versions/ any more. Start again with "
+          "ws_ex = exercise.start().")
     )
     return found[0]
+
+
+#: How a message says when something was seen (``when``, in the kit's language).
+AFTER_UPGRADE, AFTER_DOWNGRADE = N_("After the upgrade"), N_("After a downgrade")
 
 
 def _years(ws: Workspace, column: str, when: str, emptied: str = "") -> None:
@@ -60,21 +65,22 @@ def _years(ws: Workspace, column: str, when: str, emptied: str = "") -> None:
         holder = next((c for c in books.columns if c not in (OLD, NEW) and books[c].to_dict() == YEARS), None)
         if holder is not None:
             steps = (
-                "Run ws_ex.downgrade() (it renames the column back), fix the name in 0005, in upgrade() "
-                "and downgrade(), and upgrade again"
-                if when == "After the upgrade" else "Fix the name in downgrade()"
+                _("Run ws_ex.downgrade() (it renames the column back), fix the name in "
+                  "0005, in upgrade() and downgrade(), and upgrade again")
+                if when == _(AFTER_UPGRADE) else _("Fix the name in downgrade()")
             )
             raise AssertionError(
-                f"{when}, the years are all there, in books.{holder}; but the column should be called "
-                f"{column}: did you mean {column}? {steps}; or run exercise.start() to begin anew."
+                _("{when}, the years are all there, in books.{holder}; but the column "
+                  "should be called {column}: did you mean {column}? {steps}; or run "
+                  "exercise.start() to begin anew.", when=when, holder=holder, column=column, steps=steps)
             )
         raise AssertionError(
-            f"{when}, books has no column {column}"
+            _("{when}, books has no column {column}", when=when, column=column)
             + (f" (it still has {other})." if other in books.columns else ".")
         )
     assert books["title"].to_dict() == TITLES, (
-        f"{when}, the books are not the {len(TITLES)} books the exercise started with: "
-        "the revision should only rename a column."
+        _("{when}, the books are not the {count} books the exercise started with: the "
+          "revision should only rename a column.", when=when, count=len(TITLES))
     )
     found = books[column].to_dict()
     if found == YEARS:
@@ -82,34 +88,41 @@ def _years(ws: Workspace, column: str, when: str, emptied: str = "") -> None:
     lost = int(books[column].isna().sum())
     if lost == len(YEARS):
         raise AssertionError(
-            f"{when}, books.{column} exists but holds no years: all {lost} values are NULL. "
-            + (emptied or "The revision dropped the old column with its data and added an empty one, "
-               "and a downgrade cannot bring the years back. Start again with ws_ex = exercise.start() "
-               "and fix the revision before you upgrade.")
+            _("{when}, books.{column} exists but holds no years: all {lost} values are NULL. ",
+              when=when, column=column, lost=lost)
+            + (emptied or _("The revision dropped the old column with its data and added "
+                            "an empty one, and a downgrade cannot bring the years back. "
+                            "Start again with ws_ex = exercise.start() and fix the "
+                            "revision before you upgrade."))
         )
     wrong = {i: found.get(i) for i in YEARS if found.get(i) != YEARS[i]}
-    raise AssertionError(f"{when}, some years changed (book id: year now): {wrong}; expected {YEARS}.")
+    raise AssertionError(_("{when}, some years changed (book id: year now): {wrong}; "
+                           "expected {YEARS}.", when=when, wrong=wrong, YEARS=YEARS))
 
 
 def check(ws: Workspace) -> str:
     path = _revision_file(ws)
     current = ws.current()
     if current == "0004":
-        raise AssertionError(f"The database is still at 0004: revision 0005 has not run yet. {_trial(ws, path)}")
+        raise AssertionError(_("The database is still at 0004: revision 0005 has not run "
+                               "yet. {trial}", trial=_trial(ws, path)))
     assert ws.heads() == ["0005"], (
-        f"The newest revision should be 0005, but the heads are {ws.heads()}: fix 0005 itself "
-        "instead of adding revisions (start again with ws_ex = exercise.start() if needed)."
+        _("The newest revision should be 0005, but the heads are {heads}: fix 0005 "
+          "itself instead of adding revisions (start again with ws_ex = exercise.start() "
+          "if needed).", heads=ws.heads())
     )
-    assert current == "0005", f"The database is at {current}; upgrade it to 0005: ws_ex.upgrade()."
-    _years(ws, NEW, "After the upgrade")
+    assert current == "0005", _("The database is at {current}; upgrade it to 0005: "
+                                "ws_ex.upgrade().", current=current)
+    _years(ws, NEW, _(AFTER_UPGRADE))
     assert OLD not in ws.columns("books")["column"].tolist(), (
-        f"After the upgrade books still has {OLD}: rename it, do not keep both."
+        _("After the upgrade books still has {OLD}: rename it, do not keep both.", OLD=OLD)
     )
-    assert_models_match(ws, "The database differs from models.py after the upgrade (ws_ex.check() shows how): ")
+    assert_models_match(ws, _("The database differs from models.py after the upgrade "
+                              "(ws_ex.check() shows how): "))
     _check_downgrade(ws)
     return (
-        f"{OLD} is now {NEW}, and all {len(YEARS)} years are still there; the downgrade "
-        "renames it back without losing them either."
+        _("{OLD} is now {NEW}, and all {count} years are still there; the downgrade "
+          "renames it back without losing them either.", OLD=OLD, NEW=NEW, count=len(YEARS))
     )
 
 
@@ -122,32 +135,34 @@ def _trial(ws: Workspace, path: Path) -> str:
             Workspace.open(ws.path, database=copy).upgrade()
         except DestructiveChangeError:
             return (
-                f"As it is, ws_ex.upgrade() refuses it: upgrade() in {path.name} drops {OLD}, and every "
-                f"year with it, and adds an empty {NEW}. Make 0005 rename the column instead, in "
-                "upgrade() and in downgrade(), then run ws_ex.upgrade()."
+                _("As it is, ws_ex.upgrade() refuses it: upgrade() in {name} drops "
+                  "{OLD}, and every year with it, and adds an empty {NEW}. Make 0005 "
+                  "rename the column instead, in upgrade() and in downgrade(), then run "
+                  "ws_ex.upgrade().", name=path.name, OLD=OLD, NEW=NEW)
             )
         except MigratorError as exc:
             upgrade = path.read_text().split("def downgrade()")[0]
             if "duplicate column" in exc.what and "add_column" in upgrade:
                 return (
-                    f"Your 0005 does not apply: {exc.what.split(' Nothing was changed')[0]} upgrade() "
-                    f"still adds {NEW} and also renames {OLD} to it. A rename replaces the add/drop "
-                    "pair: keep only the rename."
+                    _("Your 0005 does not apply: {split} upgrade() still adds {NEW} and "
+                      "also renames {OLD} to it. A rename replaces the add/drop pair: "
+                      "keep only the rename.",
+                      split=exc.what.split(' Nothing was changed')[0], NEW=NEW, OLD=OLD)
                 )
-            return f"Your 0005 does not apply yet: {exc.what} {exc.fix}"
-    return f"{path.name} now runs on a copy of the database: apply it with ws_ex.upgrade()."
+            return _("Your 0005 does not apply yet: {what} {fix}", what=exc.what, fix=exc.fix)
+    return _("{name} now runs on a copy of the database: apply it with ws_ex.upgrade().", name=path.name)
 
 
 def _check_downgrade(ws: Workspace) -> None:
     """Run the downgrade on a copy of the database, so the learner's own stays at 0005."""
-    with downgraded_copy(ws, f"downgrade() should rename {NEW} back to {OLD}.") as scratch:
-        _years(scratch, OLD, "After a downgrade", emptied=(
-            f"downgrade() still drops {NEW} with every year and adds an empty {OLD}: make it rename "
-            f"the column back, as upgrade() does the other way. (The check downgraded a copy: your "
-            "database is still at 0005, with its years.)"
+    with downgraded_copy(ws, _("downgrade() should rename {NEW} back to {OLD}.", NEW=NEW, OLD=OLD)) as scratch:
+        _years(scratch, OLD, _(AFTER_DOWNGRADE), emptied=(
+            _("downgrade() still drops {NEW} with every year and adds an empty {OLD}: "
+              "make it rename the column back, as upgrade() does the other way. (The "
+              "check downgraded a copy: your database is still at 0005, with its years.)", NEW=NEW, OLD=OLD)
         ))
         assert NEW not in scratch.columns("books")["column"].tolist(), (
-            f"After a downgrade books still has {NEW}: downgrade() should rename it back."
+            _("After a downgrade books still has {NEW}: downgrade() should rename it back.", NEW=NEW)
         )
 
 
@@ -161,11 +176,13 @@ EXERCISE = Exercise(
     prepare=prepare,
     check_fn=check,
     hint_text=(
-        "Run `ws_ex.upgrade()` first: the kit refuses the file as it is, and the refusal points to "
-        "the safe way to write it (`error.findings`, or `ws_ex.lint('0005')`). Two things are left to "
-        "you: a rename *replaces* the add/drop pair, so neither of them stays; and `downgrade()` "
-        "needs the same fix the other way round, or a downgrade deletes the years instead. If you "
-        "acknowledged the drop and the years are gone, start again with `ws_ex = exercise.start()`."
+        N_("Run `ws_ex.upgrade()` first: the kit refuses the file as it is, and the "
+          "refusal points to the safe way to write it (`error.findings`, or "
+          "`ws_ex.lint('0005')`). Two things are left to you: a rename *replaces* the "
+          "add/drop pair, so neither of them stays; and `downgrade()` needs the same fix "
+          "the other way round, or a downgrade deletes the years instead. If you "
+          "acknowledged the drop and the years are gone, start again with `ws_ex = "
+          "exercise.start()`.")
     ),
     solution_code='''\
 # ws is the exercise's workspace (ws_ex in the notebook)

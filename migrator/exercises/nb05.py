@@ -22,6 +22,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..i18n import _
 from ..workspace import Workspace
 from . import Exercise
 
@@ -51,7 +52,7 @@ def prepare(ws: Workspace) -> None:
     filled = source.replace(
         '    """Upgrade schema."""\n    pass', f'    """Upgrade schema."""\n{THEIR_UPGRADE}'
     ).replace('    """Downgrade schema."""\n    pass', f'    """Downgrade schema."""\n{THEIR_DOWNGRADE}')
-    assert filled.count("birth_year") == 3, "the revision template changed: update nb05.prepare"
+    assert filled.count("birth_year") == 3, _("the revision template changed: update nb05.prepare")
     path.write_text(filled)
     ws.edit_models(AUTHOR_ANCHOR, BIRTH_YEAR + AUTHOR_ANCHOR)  # their model change, merged by git
     ws.add_environment("prod", ws.path / "prod.db")           # production: main, deployed
@@ -87,79 +88,91 @@ def check(ws: Workspace) -> str:
     for rev, what in ((MINE, "yours: pages on books"), (THEIRS, "your teammate's: birth_year on authors")):
         if rev not in scripts:
             raise AssertionError(
-                f"Revision {rev} ({what}) is gone. A rebase keeps both revisions and changes one "
-                f"parent; deleting one throws away work that other databases may already have. Run "
-                "exercise.start() to begin anew."
+                _("Revision {rev} ({what}) is gone. A rebase keeps both revisions and "
+                  "changes one parent; deleting one throws away work that other "
+                  "databases may already have. Run exercise.start() to begin anew.", rev=rev, what=what)
             )
     prod = ws.environment("prod")
     if prod.current() != THEIRS:
         raise AssertionError(
-            f"prod is at {prod.current() or 'base'}, not at {THEIRS} any more. Leave prod alone in this "
-            "exercise: the check upgrades a copy of it to see what its next deploy would do. Run "
-            "exercise.start() to begin anew."
+            _("prod is at {current}, not at {THEIRS} any more. Leave prod alone in this "
+              "exercise: the check upgrades a copy of it to see what its next deploy "
+              "would do. Run exercise.start() to begin anew.",
+              current=prod.current() or 'base', THEIRS=THEIRS)
         )
     theirs_parent, mine_parent = scripts[THEIRS].down_revision, scripts[MINE].down_revision
     if theirs_parent == MINE:
         ran, columns = _prod_after_upgrade(ws)
         raise AssertionError(
-            f"{THEIRS} now comes after {MINE}, but {THEIRS} has already run on prod. prod's "
-            f"alembic_version says {THEIRS}, so Alembic counts everything below it, {MINE} included, as "
-            f"applied there: a copy of prod upgraded to head ran {', '.join(ran) or 'nothing'} and "
-            f"{'has' if 'books.pages' in columns else 'still has no'} books.pages. Change the parent of "
-            f"the revision that has run only on your laptop instead: put {THEIRS}'s down_revision back "
-            f"to '{BASE}', {START_AGAIN}."
+            _("{THEIRS} now comes after {MINE}, but {THEIRS} has already run on prod. "
+              "prod's alembic_version says {THEIRS}, so Alembic counts everything below "
+              "it, {MINE} included, as applied there: a copy of prod upgraded to head "
+              "ran {ran} and {value} books.pages. Change the parent of the revision that "
+              "has run only on your laptop instead: put {THEIRS}'s down_revision back to "
+              "'{BASE}', {START_AGAIN}.",
+              THEIRS=THEIRS, MINE=MINE, ran=', '.join(ran) or 'nothing', value='has' if 'books.pages' in columns else 'still has no', BASE=BASE, START_AGAIN=START_AGAIN)
         )
     if theirs_parent != BASE:
         raise AssertionError(
-            f"{THEIRS} (your teammate's, already deployed to prod) names {theirs_parent!r} as its parent "
-            f"now. A revision that has run on a shared database keeps its place in the history: put its "
-            f"down_revision back to '{BASE}', {START_AGAIN}."
+            _("{THEIRS} (your teammate's, already deployed to prod) names "
+              "{theirs_parent!r} as its parent now. A revision that has run on a shared "
+              "database keeps its place in the history: put its down_revision back to "
+              "'{BASE}', {START_AGAIN}.",
+              THEIRS=THEIRS, theirs_parent=theirs_parent, BASE=BASE, START_AGAIN=START_AGAIN)
         )
     heads = ws.heads()
     if len(heads) > 1:
         raise AssertionError(
-            f"There are still {len(heads)} heads ({', '.join(heads)}). Your pull request is still open, "
-            "and your team rebases open pull requests instead of merging them: one of the two revisions "
-            "gets a new parent, and the history is one line again. Which one may change? "
-            "ws_ex.environments() shows where each database is."
+            _("There are still {count} heads ({heads}). Your pull request is still open, "
+              "and your team rebases open pull requests instead of merging them: one of "
+              "the two revisions gets a new parent, and the history is one line again. "
+              "Which one may change? ws_ex.environments() shows where each database is.",
+              count=len(heads), heads=', '.join(heads))
         )
     head = scripts[heads[0]]
     if isinstance(head.down_revision, (tuple, list)):
         raise AssertionError(
-            f"{head.revision} is a merge revision: it joins the heads, and it would work. But your team "
-            "rebases pull requests that are still open, so that main stays one line. Delete "
-            f"migrations/versions/{Path(head.path).name} and rebase instead; if you already applied the merge, "
-            "run exercise.start() to begin anew."
+            _("{revision} is a merge revision: it joins the heads, and it would work. "
+              "But your team rebases pull requests that are still open, so that main "
+              "stays one line. Delete migrations/versions/{name} and rebase instead; if "
+              "you already applied the merge, run exercise.start() to begin anew.",
+              revision=head.revision, name=Path(head.path).name)
         )
     if mine_parent != THEIRS:
         raise AssertionError(
-            f"{MINE} names {mine_parent!r} as its parent; after a rebase onto main it comes right after "
-            f"main's newest revision, {THEIRS}. Fix its down_revision, {START_AGAIN}."
+            _("{MINE} names {mine_parent!r} as its parent; after a rebase onto main it "
+              "comes right after main's newest revision, {THEIRS}. Fix its "
+              "down_revision, {START_AGAIN}.",
+              MINE=MINE, mine_parent=mine_parent, THEIRS=THEIRS, START_AGAIN=START_AGAIN)
         )
     current, have = ws.current(), _columns(ws)
     if current == MINE and "authors.birth_year" not in have:
         raise AssertionError(
-            f"Right revision, but your database still says {MINE}, and {MINE} now comes after {THEIRS}: "
-            f"Alembic counts {THEIRS} as applied here, yet it never ran (authors has no birth_year). A "
-            f"database at a revision counts every revision below it as done. Repair it: "
-            f"ws_ex.downgrade('{THEIRS}') undoes {MINE} (books.pages goes), the schema is then {BASE}'s, so "
-            f"ws_ex.stamp('{BASE}') records that truthfully, and ws_ex.upgrade() runs {THEIRS} and {MINE}. "
-            f"Or run exercise.start() to begin anew."
+            _("Right revision, but your database still says {MINE}, and {MINE} now comes "
+              "after {THEIRS}: Alembic counts {THEIRS} as applied here, yet it never ran "
+              "(authors has no birth_year). A database at a revision counts every "
+              "revision below it as done. Repair it: ws_ex.downgrade('{THEIRS}') undoes "
+              "{MINE} (books.pages goes), the schema is then {BASE}'s, so "
+              "ws_ex.stamp('{BASE}') records that truthfully, and ws_ex.upgrade() runs "
+              "{THEIRS} and {MINE}. Or run exercise.start() to begin anew.",
+              MINE=MINE, THEIRS=THEIRS, BASE=BASE)
         )
     if current != MINE:
         raise AssertionError(
-            f"The history is one line again. Your database is at {current or 'base'}: bring it to the "
-            "head with ws_ex.upgrade()."
+            _("The history is one line again. Your database is at {current}: bring it to "
+              "the head with ws_ex.upgrade().", current=current or 'base')
         )
     if have != {"books.pages", "authors.birth_year"}:
         raise AssertionError(
-            f"Your database is at {MINE} but has only {', '.join(sorted(have)) or 'neither column'} of "
-            "books.pages and authors.birth_year: alembic_version does not match the schema (was "
-            "something stamped?). Run exercise.start() to begin anew."
+            _("Your database is at {MINE} but has only {have} of books.pages and "
+              "authors.birth_year: alembic_version does not match the schema (was "
+              "something stamped?). Run exercise.start() to begin anew.",
+              MINE=MINE, have=', '.join(sorted(have)) or 'neither column')
         )
     ran, columns = _prod_after_upgrade(ws)
     assert ran == [MINE] and "books.pages" in columns, (
-        f"A copy of prod upgraded to head ran {', '.join(ran) or 'nothing'}; it should run {MINE} only."
+        _("A copy of prod upgraded to head ran {ran}; it should run {MINE} only.",
+          ran=', '.join(ran) or 'nothing', MINE=MINE)
     )
     docstring = Path(scripts[MINE].path).read_text().split('"""')[1]
     note = "" if f"Revises: {THEIRS}" in docstring else (

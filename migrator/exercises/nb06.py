@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from ..i18n import N_, _
+from ..translate import ROLLED_BACK as ROLLED_BACK_SENTENCE
 from . import Exercise
 
 REVISION = "0005"
@@ -36,7 +38,7 @@ def prepare(ws) -> None:
     path = ws.path / revision.file
     source = path.read_text()
     assert revision.file == FILE and source.count(DROP_INDEX) == 1, (
-        "autogenerate wrote a different 0005: update nb06.prepare"
+        _("autogenerate wrote a different 0005: update nb06.prepare")
     )
     path.write_text(source.replace(DROP_INDEX, ""))      # the bug: the index is never dropped
     ws.upgrade()                                         # upgrading works: nothing looks wrong
@@ -47,35 +49,37 @@ def check(ws) -> str:
         return _check(ws)
     except SyntaxError as exc:  # an edit that broke the file: say where, not a traceback
         raise AssertionError(
-            f"{FILE} is not valid Python any more: line {exc.lineno}: {exc.msg}. "
-            "Fix that line (or start over with ws_ex = exercise.start())."
+            _("{FILE} is not valid Python any more: line {lineno}: {msg}. Fix that line "
+              "(or start over with ws_ex = exercise.start()).", FILE=FILE, lineno=exc.lineno, msg=exc.msg)
         ) from None
 
 
 def _check(ws) -> str:
     if not (ws.path / FILE).exists():
         raise AssertionError(
-            f"{FILE} is gone. Fix the revision instead of deleting it: start over with "
-            "ws_ex = exercise.start()."
+            _("{FILE} is gone. Fix the revision instead of deleting it: start over with "
+              "ws_ex = exercise.start().", FILE=FILE)
         )
     heads = ws.heads()
     if heads != [REVISION]:
         raise AssertionError(
-            f"The head should still be {REVISION}, but the heads are {', '.join(heads) or 'none'}. "
-            "Only edit downgrade() in the existing file; start over with ws_ex = exercise.start()."
+            _("The head should still be {REVISION}, but the heads are {heads}. Only edit "
+              "downgrade() in the existing file; start over with ws_ex = exercise.start().",
+              REVISION=REVISION, heads=', '.join(heads) or 'none')
         )
     indexes = {index.name for index in ws.metadata().tables["books"].indexes}
     if INDEX not in indexes:
         raise AssertionError(
-            f"models.py no longer defines the unique index on books.isbn ({INDEX}). Keep the "
-            "model as it is: the bug is in the revision's downgrade(), not in the model."
+            _("models.py no longer defines the unique index on books.isbn ({INDEX}). "
+              "Keep the model as it is: the bug is in the revision's downgrade(), not in "
+              "the model.", INDEX=INDEX)
         )
     upgrade, downgrade = _functions((ws.path / FILE).read_text())
     if not all(line in upgrade for line in UPGRADE_LINES):
         raise AssertionError(
-            "upgrade() has changed: it should still add books.isbn and create the unique index "
-            f"{INDEX}, as autogenerate wrote it. The bug is in downgrade(): undo the edit to "
-            "upgrade(), or run exercise.start() to begin anew."
+            _("upgrade() has changed: it should still add books.isbn and create the "
+              "unique index {INDEX}, as autogenerate wrote it. The bug is in "
+              "downgrade(): undo the edit to upgrade(), or run exercise.start() to begin anew.", INDEX=INDEX)
         )
     results = ws.run_checks()
     failed = results[~results["passed"]]
@@ -83,14 +87,14 @@ def _check(ws) -> str:
         details = " ".join(row.detail for row in failed.itertuples())
         raise AssertionError(_near_miss(downgrade, details) or (
             "; ".join(
-                f"{row.check} fails: {row.detail.split(ROLLED_BACK)[0].strip()}"
+                _("{check} fails: {detail}", check=row.check, detail=_before_rollback(row.detail))
                 for row in failed.itertuples()
             )
-            + f" Read downgrade() in {FILE}: it must undo everything upgrade() did."
+            + _(" Read downgrade() in {FILE}: it must undo everything upgrade() did.", FILE=FILE)
         ))
     return (
-        "All four checks pass: 0005 goes up, down and up again, and the whole history "
-        "goes down to base."
+        _("All four checks pass: 0005 goes up, down and up again, and the whole history "
+          "goes down to base.")
     )
 
 
@@ -107,11 +111,11 @@ EXERCISE = Exercise(
     prepare=prepare,
     check_fn=check,
     hint_text=(
-        "The failing row names a line in `downgrade()`, with an odd reason: *no such column: isbn*, "
-        "while dropping that very column. On SQLite that batch block copies `books` without `isbn`, "
-        "and the copy re-creates every index the old table had. Now compare `upgrade()` with "
-        "`downgrade()`, operation by operation: what does `upgrade()` create that `downgrade()` "
-        "never removes?"
+        N_("The failing row names a line in `downgrade()`, with an odd reason: *no such "
+          "column: isbn*, while dropping that very column. On SQLite that batch block "
+          "copies `books` without `isbn`, and the copy re-creates every index the old "
+          "table had. Now compare `upgrade()` with `downgrade()`, operation by "
+          "operation: what does `upgrade()` create that `downgrade()` never removes?")
     ),
     solution_code='''\
 path = ws.path / "migrations" / "versions" / "0005_add_isbn_to_books.py"
@@ -128,7 +132,7 @@ ws.run_checks()
 
 def _functions(source: str) -> tuple[str, str]:
     """The text of upgrade() and of downgrade() in the revision file."""
-    up, _, down = source.partition("def downgrade()")
+    up, _sep, down = source.partition("def downgrade()")
     return up.partition("def upgrade()")[2], down
 
 
@@ -140,19 +144,28 @@ def _near_miss(downgrade: str, details: str) -> str | None:
     wrong = re.search(r"(?i)no such index: '?(\w+)", details)
     if wrong and wrong.group(1) != INDEX:
         return (
-            f"downgrade() drops an index called '{wrong.group(1)}', and there is none: did you mean "
-            f"{INDEX}? That is the name upgrade() gives it (batch_op.f() keeps a name as it is). "
-            "Fix the name and run the check again."
+            _("downgrade() drops an index called '{group}', and there is none: did you "
+              "mean {INDEX}? That is the name upgrade() gives it (batch_op.f() keeps a "
+              "name as it is). Fix the name and run the check again.", group=wrong.group(1), INDEX=INDEX)
         )
     if drops_index and not drops_column:
         return (
-            "downgrade() now drops the index but no longer the column: after a downgrade books still "
-            "has isbn. upgrade() made two things, so downgrade() has to remove both."
+            _("downgrade() now drops the index but no longer the column: after a "
+              "downgrade books still has isbn. upgrade() made two things, so downgrade() "
+              "has to remove both.")
         )
     if not drops_index and not drops_column:
         return (
-            "downgrade() no longer removes anything, so both the column isbn and its index stay behind "
-            "after a downgrade (up/down consistency: " + details.split(ROLLED_BACK)[0].strip() + "). "
-            "Put the drop_column back and find what is missing next to it, or run exercise.start() to begin anew."
+            _("downgrade() no longer removes anything, so both the column isbn and its "
+              "index stay behind after a downgrade (up/down consistency: {details}). Put the drop_column "
+              "back and find what is missing next to it, or run exercise.start() to begin anew.",
+              details=_before_rollback(details))
         )
     return None
+
+
+def _before_rollback(detail: str) -> str:
+    """A check's detail without the closing "Nothing was changed..." (in English or in the kit's language)."""
+    for marker in (ROLLED_BACK, _(ROLLED_BACK_SENTENCE)):
+        detail = detail.split(marker)[0]
+    return detail.strip()

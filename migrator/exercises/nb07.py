@@ -13,6 +13,7 @@ The repair is a new revision (roll forward), tried on dev, then promoted with a 
 
 from __future__ import annotations
 
+from ..i18n import _
 from ..workspace import Workspace
 from . import Exercise
 
@@ -82,7 +83,9 @@ def prepare(ws: Workspace) -> None:
         '    """Downgrade schema."""\n    pass',
         '    """Downgrade schema."""\n    pass  # the cut-off ends are gone: nothing to make them whole again',
     )
-    assert filled.count(CUT) == 1 and "nothing to make" in filled, "the template changed: update nb07.prepare"
+    assert filled.count(CUT) == 1 and "nothing to make" in filled, _("the template "
+                                                                     "changed: update "
+                                                                     "nb07.prepare")
     path.write_text(filled)
     ws.upgrade()                                             # tried on dev ...
     prod.backup()                                            # ... yesterday's promotion: backup at 0004,
@@ -106,77 +109,88 @@ def check(ws: Workspace) -> str:
     if lost_new or lost_old:
         restored = lost_new and not lost_old
         raise AssertionError(
-            f"prod has lost {len(lost_new) + len(lost_old)} book(s): {', '.join(lost_old + lost_new)}. "
-            + ("Those were added after the backup, and a restore throws away every write made since "
-               "its backup: here the backup was no way back. "
+            _("prod has lost {value} book(s): {value2}. ",
+              value=len(lost_new) + len(lost_old), value2=', '.join(lost_old + lost_new))
+            + (_("Those were added after the backup, and a restore throws away every "
+                 "write made since its backup: here the backup was no way back. ")
                if restored else "")
-            + "Run exercise.start() to begin anew, and repair prod without losing a book."
+            + _("Run exercise.start() to begin anew, and repair prod without losing a book.")
         )
     source = next((ws.path / "migrations" / "versions").glob(f"{REVISION}_*.py")).read_text()
     heads, current = ws.heads(), prod.current()
     if len(heads) != 1:
-        raise AssertionError(f"The history has {len(heads)} heads ({', '.join(heads)}): join them first (notebook 05).")
+        raise AssertionError(_("The history has {count} heads ({heads}): join them first "
+                               "(notebook 05).", count=len(heads), heads=', '.join(heads)))
     head = heads[0]
     slugify = ws.load_models().slugify  # the app's rule, in models.py
     wrong = _wrong_slugs(books, slugify)
     if wrong:
         title, slug = next(iter(wrong.items()))
-        example = f"'{slug}' for '{title}'"
+        example = _("'{slug}' for '{title}'", slug=slug, title=title)
         if CUT not in source and current == REVISION:
             raise AssertionError(
-                f"You changed {REVISION}'s file, but {REVISION} has already run on prod, and Alembic "
-                f"never runs a revision twice on one database: prod keeps its cut slugs ({example}). "
-                f"Put {REVISION} back as it was, so that its file says what prod has, and write the "
-                "repair as a new revision; or run exercise.start() to begin anew."
+                _("You changed {REVISION}'s file, but {REVISION} has already run on "
+                  "prod, and Alembic never runs a revision twice on one database: prod "
+                  "keeps its cut slugs ({example}). Put {REVISION} back as it was, so "
+                  "that its file says what prod has, and write the repair as a new "
+                  "revision; or run exercise.start() to begin anew.", REVISION=REVISION, example=example)
             )
         if current == "0004":
             raise AssertionError(
-                f"prod is at 0004 again, and its slugs are still cut ({example}): {REVISION}'s downgrade() "
-                f"cannot make them whole (read it), and the next promotion would run {REVISION} again. "
-                f"Bring prod back to {REVISION} (ws_ex.environment('prod').upgrade('{REVISION}')), "
-                "then repair it another way."
+                _("prod is at 0004 again, and its slugs are still cut ({example}): "
+                  "{REVISION}'s downgrade() cannot make them whole (read it), and the "
+                  "next promotion would run {REVISION} again. Bring prod back to "
+                  "{REVISION} (ws_ex.environment('prod').upgrade('{REVISION}')), then "
+                  "repair it another way.", example=example, REVISION=REVISION)
             )
         if head == REVISION:
             raise AssertionError(
-                f"prod's slugs are still cut ({example}), on {len(wrong)} of its {len(books)} books. "
-                "prod_ex.backups() holds a backup from before 0005: is it a way back? Compare it with "
-                "what prod holds now."
+                _("prod's slugs are still cut ({example}), on {count} of its {count2} "
+                  "books. prod_ex.backups() holds a backup from before 0005: is it a way "
+                  "back? Compare it with what prod holds now.",
+                  example=example, count=len(wrong), count2=len(books))
             )
         dev_at = ws.current()
         if current != head:
-            where = "" if dev_at == head else f" Try it on dev first: ws_ex.upgrade() (dev is at {dev_at})."
+            where = "" if dev_at == head else _(" Try it on dev first: ws_ex.upgrade() "
+                                                "(dev is at {dev_at}).", dev_at=dev_at)
             raise AssertionError(
-                f"Your repair, {head}, is written, and prod is still at {current}.{where} Then bring it "
-                "to prod, backup first: ws_ex.promote('prod')."
+                _("Your repair, {head}, is written, and prod is still at "
+                  "{current}.{where} Then bring it to prod, backup first: ws_ex.promote('prod').",
+                  head=head, current=current, where=where)
             )
         raise AssertionError(
-            f"prod is at {head}, but {len(wrong)} slug(s) are still not what the app's rule makes "
-            f"({example}; the rule: {slugify(title)!r}). Compare your UPDATE with slugify() in models.py."
+            _("prod is at {head}, but {count} slug(s) are still not what the app's rule "
+              "makes ({example}; the rule: {slugify!r}). Compare your UPDATE with "
+              "slugify() in models.py.", head=head, count=len(wrong), example=example, slugify=slugify(title))
         )
     if head == REVISION or current != head:
         raise AssertionError(
-            "prod's slugs are right, but no revision made them so: the history still ends with the "
-            f"revision that cuts them, so dev, a fresh database and any backup upgraded again get cut "
-            "slugs. Write the repair as a revision, try it on dev, and promote it."
+            _("prod's slugs are right, but no revision made them so: the history still "
+              "ends with the revision that cuts them, so dev, a fresh database and any "
+              "backup upgraded again get cut slugs. Write the repair as a revision, try "
+              "it on dev, and promote it.")
         )
     dev_wrong = _wrong_slugs(ws.rows("books"), slugify) if ws.current() == head else {"dev": "not at the head"}
     if dev_wrong:
         raise AssertionError(
-            f"prod is repaired, but dev is not (dev is at {ws.current()}): a change reaches prod through "
-            "dev. Upgrade dev (ws_ex.upgrade()) and check its slugs."
+            _("prod is repaired, but dev is not (dev is at {current}): a change reaches "
+              "prod through dev. Upgrade dev (ws_ex.upgrade()) and check its slugs.", current=ws.current())
         )
     taken = prod.backups().iloc[1:]  # the first is yesterday's, from before 0005
     if not (taken["revision"] != head).any():
         raise AssertionError(
-            f"prod is repaired, but there is no backup of it taken before the repair ran (at {REVISION}): "
-            "had the repair gone wrong, there was nothing to go back to. ws_ex.promote('prod') takes "
-            "one every time; by hand it is prod_ex.backup() first."
+            _("prod is repaired, but there is no backup of it taken before the repair "
+              "ran (at {REVISION}): had the repair gone wrong, there was nothing to go "
+              "back to. ws_ex.promote('prod') takes one every time; by hand it is "
+              "prod_ex.backup() first.", REVISION=REVISION)
         )
     return (
-        f"prod is at {head}: all {len(books)} books, the {len(NEW_BOOKS)} added after yesterday's backup "
-        "included, with the slugs the app's rule gives, and a backup from before the repair. You rolled "
-        f"forward: a restore would have lost those {len(NEW_BOOKS)} books and left {REVISION} to run again "
-        "at the next promotion."
+        _("prod is at {head}: all {count} books, the {count2} added after yesterday's "
+          "backup included, with the slugs the app's rule gives, and a backup from "
+          "before the repair. You rolled forward: a restore would have lost those "
+          "{count2} books and left {REVISION} to run again at the next promotion.",
+          head=head, count=len(books), count2=len(NEW_BOOKS), REVISION=REVISION)
     )
 
 

@@ -33,6 +33,7 @@ from alembic import command
 from alembic.config import Config
 
 from ..errors import EnvironmentMismatchError, MigratorError
+from ..i18n import _
 from ..workspace import Workspace
 from . import Exercise
 
@@ -152,7 +153,8 @@ def prepare(ws: Workspace) -> None:
     env = ws.path / ENV
     source = env.read_text()
     for old, new in (IMPORTS, DEFAULT_URL, OFFLINE_URL, ONLINE_ENGINE):
-        assert source.count(old) == 1, f"alembic init wrote a different env.py ({old.strip()!r}): update nb09.prepare"
+        assert source.count(old) == 1, _("alembic init wrote a different env.py "
+                                         "({strip!r}): update nb09.prepare", strip=old.strip())
         source = source.replace(old, new)
     env.write_text(source)
     cfg = Config(str(ini), stdout=io.StringIO())
@@ -161,7 +163,9 @@ def prepare(ws: Workspace) -> None:
             script = command.revision(cfg, message, rev_id=rev, head="head")
         path = Path(script.path)
         text = path.read_text()
-        assert all(text.count(body) == 1 for body in REVISION_BODY), "script.py.mako changed: update nb09.prepare"
+        assert all(text.count(body) == 1 for body in REVISION_BODY), _("script.py.mako "
+                                                                       "changed: update "
+                                                                       "nb09.prepare")
         path.write_text(text.replace(REVISION_BODY[0], f'{REVISION_BODY[0][:-4]}{upgrade}')
                         .replace(REVISION_BODY[1], f'{REVISION_BODY[1][:-4]}{downgrade}'))
     with quiet_logs():
@@ -172,20 +176,21 @@ def check(ws: Workspace) -> str:
     env = ws.path / ENV
     if not env.is_file():
         raise AssertionError(
-            f"{ENV} is gone, and without it Alembic cannot run anything. Edit the file instead of "
-            "deleting it: start over with ws_ex = exercise.start()."
+            _("{ENV} is gone, and without it Alembic cannot run anything. Edit the file "
+              "instead of deleting it: start over with ws_ex = exercise.start().", ENV=ENV)
         )
     try:
         compile(env.read_text(), ENV, "exec")
     except SyntaxError as exc:  # say where, not a traceback
         raise AssertionError(
-            f"{ENV} is not valid Python any more: line {exc.lineno}: {exc.msg}. "
-            "Fix that line (or start over with ws_ex = exercise.start())."
+            _("{ENV} is not valid Python any more: line {lineno}: {msg}. Fix that line "
+              "(or start over with ws_ex = exercise.start()).", ENV=ENV, lineno=exc.lineno, msg=exc.msg)
         ) from None
     if ws.heads() != [HEAD]:
         raise AssertionError(
-            f"The head should still be {HEAD}, but the heads are {', '.join(ws.heads()) or 'none'}. "
-            "Only env.py needs changing; start over with ws_ex = exercise.start()."
+            _("The head should still be {HEAD}, but the heads are {heads}. Only env.py "
+              "needs changing; start over with ws_ex = exercise.start().",
+              HEAD=HEAD, heads=', '.join(ws.heads()) or 'none')
         )
     own = ws.path / "app.db"
     before = own.read_bytes() if own.is_file() else None
@@ -193,14 +198,16 @@ def check(ws: Workspace) -> str:
     after = own.read_bytes() if own.is_file() else None
     if after != before:
         raise AssertionError(
-            f"The kit's scratch database reached {HEAD}, but app.db changed as well: env.py ran on "
-            "both. When a connection is handed in, run the migrations on it alone."
+            _("The kit's scratch database reached {HEAD}, but app.db changed as well: "
+              "env.py ran on both. When a connection is handed in, run the migrations on "
+              "it alone.", HEAD=HEAD)
         )
     _check_the_command_line(ws)
     return (
-        f"Both callers work. The kit handed env.py a connection to a scratch database, which "
-        f"reached {HEAD} while app.db stayed at {START}; and `alembic upgrade head`, handed nothing, "
-        "made its own engine from APP_DB, as the deploy job needs."
+        _("Both callers work. The kit handed env.py a connection to a scratch database, "
+          "which reached {HEAD} while app.db stayed at {START}; and `alembic upgrade "
+          "head`, handed nothing, made its own engine from APP_DB, as the deploy job needs.",
+          HEAD=HEAD, START=START)
     )
 
 
@@ -212,30 +219,32 @@ def _check_the_kit(ws: Workspace) -> None:
             move = scratch.upgrade()
         except EnvironmentMismatchError:
             raise AssertionError(
-                "The kit handed env.py a connection to a scratch database, and env.py ignored it: it "
-                "connected to app.db by itself, so the kit refused and nothing ran on either database. "
-                "run_migrations_online() must look for a connection it is handed before it makes an engine."
+                _("The kit handed env.py a connection to a scratch database, and env.py "
+                  "ignored it: it connected to app.db by itself, so the kit refused and "
+                  "nothing ran on either database. run_migrations_online() must look for "
+                  "a connection it is handed before it makes an engine.")
             ) from None
         except MigratorError as exc:
             raise AssertionError(
-                f"The kit handed env.py a connection to a scratch database, and the upgrade failed: "
-                f"{_without_paths(exc.what, folder, ws)}"
+                _("The kit handed env.py a connection to a scratch database, and the "
+                  "upgrade failed: {without_paths}", without_paths=_without_paths(exc.what, folder, ws))
             ) from None
         except Exception as exc:  # noqa: BLE001 - an error in env.py itself: say what it was
             raise AssertionError(_env_error(exc, folder, ws)) from None
         reached = scratch.current()
     if reached != HEAD:
         raise AssertionError(
-            f"The kit's upgrade ran, but the scratch database is at {reached or 'base'}, not {HEAD}: "
-            "env.py must run the migrations on the connection it is handed."
+            _("The kit's upgrade ran, but the scratch database is at {reached}, not "
+              "{HEAD}: env.py must run the migrations on the connection it is handed.",
+              reached=reached or 'base', HEAD=HEAD)
         )
     if not move.atomicity.startswith("all or nothing"):
         raise AssertionError(
-            f"The scratch database reached {HEAD}, but only because env.py followed the URL the kit also "
-            "sets in the Config: it made its own connection instead of using the one it was handed, so "
-            "the kit's move could not be all or nothing. A caller that hands in a connection (or "
-            "pytest-alembic's Engine) need not set any URL: use config.attributes['connection'] when it "
-            "is there."
+            _("The scratch database reached {HEAD}, but only because env.py followed the "
+              "URL the kit also sets in the Config: it made its own connection instead "
+              "of using the one it was handed, so the kit's move could not be all or "
+              "nothing. A caller that hands in a connection (or pytest-alembic's Engine) "
+              "need not set any URL: use config.attributes['connection'] when it is there.", HEAD=HEAD)
         )
 
 
@@ -252,23 +261,23 @@ def _check_the_command_line(ws: Workspace) -> None:
                 cwd=copy, env=environment, capture_output=True, text=True, timeout=120,
             )
         except subprocess.TimeoutExpired:
-            raise AssertionError("`alembic upgrade head` did not finish within two minutes.") from None
+            raise AssertionError(_("`alembic upgrade head` did not finish within two minutes.")) from None
         if done.returncode != 0:
             lines = [line for line in done.stderr.splitlines() if line.strip()]
             last = _without_paths(lines[-1] if lines else f"exit code {done.returncode}", folder, ws)
             raise AssertionError(
-                "The kit can use env.py now, but the alembic command no longer works: "
-                f"`alembic upgrade head` in the project folder fails with: {last} "
-                "The command line (and the deploy job) hands env.py nothing, so "
-                "config.attributes has no connection: then env.py must still make its own engine "
-                "from APP_DB, as it did before."
+                _("The kit can use env.py now, but the alembic command no longer works: "
+                  "`alembic upgrade head` in the project folder fails with: {last} The "
+                  "command line (and the deploy job) hands env.py nothing, so "
+                  "config.attributes has no connection: then env.py must still make its "
+                  "own engine from APP_DB, as it did before.", last=last)
             )
         if _version(deploy) != HEAD:
-            where = ("on app.db instead" if _version(copy / "app.db") == HEAD else "somewhere else")
+            where = (_("on app.db instead") if _version(copy / "app.db") == HEAD else _("somewhere else"))
             raise AssertionError(
-                f"`alembic upgrade head` ran, but {where}, although APP_DB named another database. "
-                "When env.py makes its own engine, it must still read APP_DB first: that is how the "
-                "deploy job points it at production."
+                _("`alembic upgrade head` ran, but {where}, although APP_DB named "
+                  "another database. When env.py makes its own engine, it must still "
+                  "read APP_DB first: that is how the deploy job points it at production.", where=where)
             )
 
 
@@ -287,13 +296,15 @@ def _env_error(exc: Exception, folder: str, ws: Workspace) -> str:
     text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc).strip() else ''}"
     if isinstance(exc, AttributeError) and "'Connection' object has no attribute 'connect'" in str(exc):
         return (
-            f"The kit handed env.py a connection, and env.py failed with {text}. What the kit hands in "
-            "is already an open Connection (inside the kit's transaction), not an Engine: configure the "
-            "context with it as it is. Only an engine needs .connect()."
+            _("The kit handed env.py a connection, and env.py failed with {text}. What "
+              "the kit hands in is already an open Connection (inside the kit's "
+              "transaction), not an Engine: configure the context with it as it is. Only "
+              "an engine needs .connect().", text=text)
         )
     return (
-        f"The kit handed env.py a connection to a scratch database, and env.py raised "
-        f"{_without_paths(text, folder, ws)}. Read run_migrations_online() again."
+        _("The kit handed env.py a connection to a scratch database, and env.py raised "
+          "{without_paths}. Read run_migrations_online() again.",
+          without_paths=_without_paths(text, folder, ws))
     )
 
 

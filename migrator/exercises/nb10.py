@@ -43,6 +43,7 @@ from sqlalchemy.pool import NullPool
 
 from .. import postgres
 from ..errors import MigratorError
+from ..i18n import _
 from ..workspace import Workspace
 from . import Exercise, Markdown
 
@@ -188,10 +189,12 @@ def prepare(ws: Workspace) -> None:
         revision = ws.revision(message, autogenerate=False)
         path = ws.path / revision.file
         source = path.read_text()
-        assert all(source.count(body) == 1 for body in REVISION_BODY), "script.py.mako changed: update nb10.prepare"
+        assert all(source.count(body) == 1 for body in REVISION_BODY), _("script.py.mako "
+                                                                         "changed: "
+                                                                         "update nb10.prepare")
         path.write_text(source.replace(REVISION_BODY[0], REVISION_BODY[0][:-4] + upgrade)
                         .replace(REVISION_BODY[1], REVISION_BODY[1][:-4] + downgrade))
-    assert (ws.path / FILE).is_file(), f"the second revision is not {FILE}: update nb10"
+    assert (ws.path / FILE).is_file(), _("the second revision is not {FILE}: update nb10", FILE=FILE)
     ws.upgrade("0001")
     fill(ws.engine, ROWS)
 
@@ -303,19 +306,22 @@ def check(ws: Workspace) -> str:
     path = ws.path / FILE
     if not path.is_file():
         raise AssertionError(
-            f"{FILE} is gone. Edit the revision instead of deleting it: start over with ws_ex = exercise.start().")
+            _("{FILE} is gone. Edit the revision instead of deleting it: start over with "
+              "ws_ex = exercise.start().", FILE=FILE))
     try:
         compile(path.read_text(), FILE, "exec")
     except SyntaxError as exc:
         raise AssertionError(
-            f"{FILE} is not valid Python any more: line {exc.lineno}: {exc.msg}. "
-            "Fix that line (or start over with ws_ex = exercise.start()).") from None
+            _("{FILE} is not valid Python any more: line {lineno}: {msg}. Fix that line "
+              "(or start over with ws_ex = exercise.start()).", FILE=FILE, lineno=exc.lineno, msg=exc.msg)) from None
     if ws.heads() != [HEAD]:
         raise AssertionError(
-            f"The head should still be {HEAD}, but the heads are {', '.join(ws.heads()) or 'none'}. "
-            "Only upgrade() of 0002 needs changing; start over with ws_ex = exercise.start().")
+            _("The head should still be {HEAD}, but the heads are {heads}. Only "
+              "upgrade() of 0002 needs changing; start over with ws_ex = exercise.start().",
+              HEAD=HEAD, heads=', '.join(ws.heads()) or 'none'))
     if not postgres.available():
-        raise AssertionError("This exercise needs the kit's PostgreSQL server, which cannot run here.")
+        raise AssertionError(_("This exercise needs the kit's PostgreSQL server, which "
+                               "cannot run here."))
     url = postgres.fresh_database("nb10 check")
     try:
         return _check_on(Workspace.open(ws.path, database=url), url)
@@ -337,8 +343,9 @@ def _check_on(scratch: Workspace, url: str) -> str:
         scratch.downgrade("0001")
     except MigratorError as exc:
         raise AssertionError(
-            f"The upgrade is safe, but the downgrade fails on the scratch copy: {exc.what} "
-            "downgrade() was fine as it was: put it back, or run what needs it in an autocommit_block().") from None
+            _("The upgrade is safe, but the downgrade fails on the scratch copy: {what} "
+              "downgrade() was fine as it was: put it back, or run what needs it in an "
+              "autocommit_block().", what=exc.what)) from None
     timeouts = sorted({s.lock_timeout_ms for s in statements if s.takes in BLOCKS_WRITES})
     return (
         f"Safe. On a scratch copy with {SCRATCH_ROWS:,} orders, nothing that read the whole table held a lock that "
@@ -380,9 +387,10 @@ def _judge(statements: list[Statement], source: str = "") -> None:
                    "ends with the first transaction."))
         if statement.lock_timeout_ms > MAX_LOCK_TIMEOUT_MS:
             raise AssertionError(
-                f"`{statement.short}` takes {lock} lock on orders with lock_timeout = "
-                f"{_ms(statement.lock_timeout_ms)}: every query on orders could queue that long behind it. "
-                f"Keep it to a few seconds (at most {_ms(MAX_LOCK_TIMEOUT_MS)}), and retry the migration if it gives up.")
+                _("`{short}` takes {lock} lock on orders with lock_timeout = {ms}: every "
+                  "query on orders could queue that long behind it. Keep it to a few "
+                  "seconds (at most {ms2}), and retry the migration if it gives up.",
+                  short=statement.short, lock=lock, ms=_ms(statement.lock_timeout_ms), ms2=_ms(MAX_LOCK_TIMEOUT_MS)))
 
 
 def _blocking_scan(statement: Statement, statements: list[Statement]) -> str:
@@ -416,7 +424,8 @@ def _blocking_scan(statement: Statement, statements: list[Statement]) -> str:
 
 def _check_result(scratch: Workspace) -> None:
     if scratch.current() != HEAD:
-        raise AssertionError(f"After the upgrade the scratch copy is at {scratch.current() or 'base'}, not {HEAD}.")
+        raise AssertionError(_("After the upgrade the scratch copy is at {current}, not {HEAD}.",
+                               current=scratch.current() or 'base', HEAD=HEAD))
     with scratch.engine.connect() as connection:
         index = connection.execute(sa.text(
             "SELECT i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i "
@@ -426,24 +435,28 @@ def _check_result(scratch: Workspace) -> None:
             "WHERE conrelid = 'orders'::regclass AND conname = :name"), {"name": CONSTRAINT}).first()
     if index is None:
         raise AssertionError(
-            f"The upgrade ran without holding up writes, but orders has no index {INDEX} now. Keep the "
-            "index: build it CONCURRENTLY, with that name.")
+            _("The upgrade ran without holding up writes, but orders has no index "
+              "{INDEX} now. Keep the index: build it CONCURRENTLY, with that name.", INDEX=INDEX))
     if not index[0]:
-        raise AssertionError(f"The index {INDEX} exists but is INVALID (a failed CONCURRENTLY build leaves one): "
-                             "drop it and build it again.")
+        raise AssertionError(_("The index {INDEX} exists but is INVALID (a failed "
+                               "CONCURRENTLY build leaves one): drop it and build it again.", INDEX=INDEX))
     if "(customer_id)" not in index[1]:
-        raise AssertionError(f"The index {INDEX} is on another column: {index[1]}. It should be on customer_id.")
+        raise AssertionError(_("The index {INDEX} is on another column: {index}. It "
+                               "should be on customer_id.", INDEX=INDEX, index=index[1]))
     if constraint is None:
         raise AssertionError(
-            f"The upgrade ran without holding up writes, but orders has no constraint {CONSTRAINT} now. Keep "
-            "it, with that name (the naming convention's, as the models and the downgrade expect).")
+            _("The upgrade ran without holding up writes, but orders has no constraint "
+              "{CONSTRAINT} now. Keep it, with that name (the naming convention's, as "
+              "the models and the downgrade expect).", CONSTRAINT=CONSTRAINT))
     if not constraint[0]:
         raise AssertionError(
-            f"{CONSTRAINT} is there but still NOT VALID: PostgreSQL checks the new rows only, and the 20,000 "
-            "already there were never checked. Finish with ALTER TABLE orders VALIDATE CONSTRAINT "
-            f"{CONSTRAINT}, in a transaction of its own.")
+            _("{CONSTRAINT} is there but still NOT VALID: PostgreSQL checks the new rows "
+              "only, and the 20,000 already there were never checked. Finish with ALTER "
+              "TABLE orders VALIDATE CONSTRAINT {CONSTRAINT}, in a transaction of its own.",
+              CONSTRAINT=CONSTRAINT))
     if "quantity > 0" not in constraint[1]:
-        raise AssertionError(f"{CONSTRAINT} checks {constraint[1]}, not CHECK (quantity > 0).")
+        raise AssertionError(_("{CONSTRAINT} checks {constraint}, not CHECK (quantity > 0).",
+                               CONSTRAINT=CONSTRAINT, constraint=constraint[1]))
 
 
 def _summary(statements: list[Statement]) -> str:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from ..database import expression_indexes_unreflected
+from ..i18n import _
 
 
 class Facts:
@@ -96,12 +97,12 @@ class Facts:
             parts = self.connection.exec_driver_sql(f"PRAGMA index_xinfo({self.q(index['name'])})").mappings().all()
             keys = [p for p in parts if p["key"]]
             details = [text for present, text in (
-                (any(p["desc"] for p in keys), "DESC order"),
-                (any(p["coll"] and p["coll"].upper() != "BINARY" for p in keys), "a collation"),
-                (any(p["cid"] == -2 for p in keys), "an expression"),
+                (any(p["desc"] for p in keys), _("DESC order")),
+                (any(p["coll"] and p["coll"].upper() != "BINARY" for p in keys), _("a collation")),
+                (any(p["cid"] == -2 for p in keys), _("an expression")),
             ) if present]
             if details:
-                found[index["name"]] = " and ".join(details)
+                found[index["name"]] = _(" and ").join(details)
         return found
 
     def not_utf8(self, table: str, column: str) -> int:

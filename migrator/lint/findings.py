@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..i18n import N_, _, ngettext
+
 DESTRUCTIVE, WILL_FAIL, WARNING = "destructive", "will fail", "warning"
+#: How a severity is said (the values above are data: keys, DataFrame values, the CLI's output).
+SEVERITY_WORDS = {DESTRUCTIVE: N_("destructive"), WILL_FAIL: N_("will fail"), WARNING: N_("warning")}
 SEVERITIES = (DESTRUCTIVE, WILL_FAIL, WARNING)
 ICONS = {DESTRUCTIVE: "⛔", WILL_FAIL: "💥", WARNING: "⚠️"}
 
@@ -77,18 +81,26 @@ class Findings(tuple):
 
     def _repr_markdown_(self) -> str:
         revisions = sorted({f.revision for f in self if f.revision} | ({self.scope} if self.scope else set()))
-        scope = f" for revision{'s' if len(revisions) > 1 else ''} {', '.join(f'`{r}`' for r in revisions)}" if revisions else ""
+        listed = ", ".join(f"`{r}`" for r in revisions)
+        if not revisions:
+            heading = _("**Linter:**")
+        else:
+            heading = ngettext("**Linter for revision {revisions}:**", "**Linter for revisions {revisions}:**",
+                               len(revisions), revisions=listed)
         if not self:
-            lines = [f"**Linter{scope}:** no findings."]
+            lines = [_("{heading} no findings.", heading=heading)]
         else:
             counts = ", ".join(
-                f"{sum(f.severity == s for f in self)} {s}" for s in SEVERITIES if any(f.severity == s for f in self)
+                f"{sum(f.severity == s for f in self)} {_(SEVERITY_WORDS[s])}" for s in SEVERITIES
+                if any(f.severity == s for f in self)
             )
-            lines = [f"**Linter{scope}:** {len(self)} finding{'s' if len(self) > 1 else ''} ({counts})", ""]
+            lines = [ngettext("{heading} {count} finding ({counts})", "{heading} {count} findings ({counts})",
+                              len(self), heading=heading, count=len(self), counts=counts), ""]
             for f in self:
-                done = " — *acknowledged*" if f.acknowledged else ""
-                lines.append(f"- {ICONS[f.severity]} **{f.code}** `{f.where}` ({f.severity}){done}: {f.explanation}  ")
-                lines.append(f"  **Fix:** {f.fix}")
+                done = _(" — *acknowledged*") if f.acknowledged else ""
+                lines.append(f"- {ICONS[f.severity]} **{f.code}** `{f.where}` ({_(SEVERITY_WORDS[f.severity])}){done}: "
+                             f"{f.explanation}  ")
+                lines.append(_("  **Fix:** {fix}", fix=f.fix))
         if self.incomplete:
-            lines += ["", f"*The linter could read only part of `upgrade()`: {self.incomplete}*"]
+            lines += ["", _("*The linter could read only part of `upgrade()`: {reason}*", reason=self.incomplete)]
         return "\n".join(lines)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from alembic.operations import ops as alembic_ops
 
+from ..i18n import N_, _, ngettext
 from .facts import Facts
 from .findings import DESTRUCTIVE, WARNING, WILL_FAIL, Finding, at_stake
 from .sql import statements
@@ -163,55 +164,60 @@ def dropped_column(op, ctx: Context) -> list[Finding]:
 
 def _drop_table(table: str, rows: int) -> Finding:
     if rows:
-        what = (f"The revision drops the table `{table}` and the {_n(rows, 'row')} in it. A downgrade "
-                "can recreate the table, but not its rows.")
+        what = _("The revision drops the table `{table}` and the {rows} in it. A downgrade "
+                 "can recreate the table, but not its rows.", table=table, rows=_n(rows, "row"))
     else:
-        what = (f"The revision drops the table `{table}`. It has no rows in this database, but a database "
-                "with data (production) would lose them.")
+        what = _("The revision drops the table `{table}`. It has no rows in this database, but a database "
+                 "with data (production) would lose them.", table=table)
     return Finding(
         "drop-table", at_stake(rows), table, None, what,
-        "If the table was renamed in the models, replace the drop and the create with "
-        f"`op.rename_table('{table}', '<new name>')`. If it really must go, back up first "
-        "(`ws.backup()`) and acknowledge the finding.",
+        _("If the table was renamed in the models, replace the drop and the create with "
+          "`op.rename_table('{table}', '<new name>')`. If it really must go, back up first "
+          "(`ws.backup()`) and acknowledge the finding.", table=table),
     )
 
 
 def _table_rename(old: str, new: str, rows: int) -> Finding:
     return Finding(
         "probable-rename", at_stake(rows), old, None,
-        f"Was the table `{old}` renamed to `{new}`? The revision drops `{old}` ({_n(rows, 'row')}) and "
-        f"creates `{new}` with mostly the same columns: autogenerate cannot see renames, so the rows "
-        "would be deleted, not moved.",
-        f"If it is a rename, replace the drop_table/create_table pair with `op.rename_table('{old}', "
-        f"'{new}')` (and the reverse in downgrade()). If the tables really are different, acknowledge the drop.",
+        _("Was the table `{old}` renamed to `{new}`? The revision drops `{old}` ({rows}) and "
+          "creates `{new}` with mostly the same columns: autogenerate cannot see renames, so the rows "
+          "would be deleted, not moved.", old=old, new=new, rows=_n(rows, "row")),
+        _("If it is a rename, replace the drop_table/create_table pair with `op.rename_table('{old}', "
+          "'{new}')` (and the reverse in downgrade()). If the tables really are different, acknowledge the drop.",
+          old=old, new=new),
     )
 
 
 def _drop_column(table: str, column: str, values: int) -> Finding:
     if values:
-        what = (f"The revision drops `{table}.{column}`, which holds {_n(values, 'value')} here: "
-                f"{'it is' if values == 1 else 'they are'} deleted, and a downgrade brings the column back empty.")
+        what = ngettext("The revision drops `{table}.{column}`, which holds {values} here: "
+                        "it is deleted, and a downgrade brings the column back empty.",
+                        "The revision drops `{table}.{column}`, which holds {values} here: "
+                        "they are deleted, and a downgrade brings the column back empty.",
+                        values, table=table, column=column, values=_n(values, "value"))
     else:
-        what = (f"The revision drops `{table}.{column}`. It holds no values in this database, but a "
-                "database with data (production) would lose them.")
+        what = _("The revision drops `{table}.{column}`. It holds no values in this database, but a "
+                 "database with data (production) would lose them.", table=table, column=column)
     return Finding(
         "drop-column", at_stake(values), table, column, what,
-        "Keep the column while its data is still needed. If it was renamed, rename it instead "
-        f"(`batch_op.alter_column('{column}', new_column_name=...)`). If it really must go, back up "
-        "first (`ws.backup()`) and acknowledge the finding.",
+        _("Keep the column while its data is still needed. If it was renamed, rename it instead "
+          "(`batch_op.alter_column('{column}', new_column_name=...)`). If it really must go, back up "
+          "first (`ws.backup()`) and acknowledge the finding.", column=column),
     )
 
 
 def _column_rename(table: str, old: str, new: sa.Column, values: int) -> Finding:
     return Finding(
         "probable-rename", at_stake(values), table, old,
-        f"Was `{old}` renamed to `{new.name}`? The revision drops `{table}.{old}` ({_n(values, 'value')}) "
-        f"and adds `{table}.{new.name}` ({new.type}): autogenerate cannot see renames, so the values "
-        "would be deleted, not moved.",
-        f"If it is a rename, replace the pair with `batch_op.alter_column('{old}', new_column_name="
-        f"'{new.name}')` inside `with op.batch_alter_table('{table}') as batch_op:` (and the reverse in "
-        "downgrade()): the values move with the column. If they really are two different columns, "
-        "acknowledge the drop.",
+        _("Was `{old}` renamed to `{new}`? The revision drops `{table}.{old}` ({values}) "
+          "and adds `{table}.{new}` ({type}): autogenerate cannot see renames, so the values "
+          "would be deleted, not moved.", old=old, new=new.name, table=table, values=_n(values, "value"),
+          type=new.type),
+        _("If it is a rename, replace the pair with `batch_op.alter_column('{old}', new_column_name="
+          "'{new}')` inside `with op.batch_alter_table('{table}') as batch_op:` (and the reverse in "
+          "downgrade()): the values move with the column. If they really are two different columns, "
+          "acknowledge the drop.", old=old, new=new.name, table=table),
     )
 
 
@@ -229,12 +235,13 @@ def not_null_without_default(op, ctx: Context) -> list[Finding]:
         return []
     return [Finding(
         "not-null-no-default", WILL_FAIL, op.table_name, column.name,
-        f"`{op.table_name}` has {_n(rows, 'row')} here, and the new column `{column.name}` is NOT NULL "
-        "without a server default: there is no value to give the rows already there, so the upgrade "
-        "will fail (and be rolled back).",
-        f"Add it in three steps: `add_column(..., nullable=True)`; fill it with `op.execute(UPDATE "
-        f"{op.table_name} SET {column.name} = ...)`; then `alter_column('{column.name}', nullable=False)` "
-        "in batch mode. Or give it a `server_default=` for the existing rows.",
+        _("`{table}` has {rows} here, and the new column `{column}` is NOT NULL "
+          "without a server default: there is no value to give the rows already there, so the upgrade "
+          "will fail (and be rolled back).", table=op.table_name, rows=_n(rows, "row"), column=column.name),
+        _("Add it in three steps: `add_column(..., nullable=True)`; fill it with `op.execute(UPDATE "
+          "{table} SET {column} = ...)`; then `alter_column('{column}', nullable=False)` "
+          "in batch mode. Or give it a `server_default=` for the existing rows.", table=op.table_name,
+          column=column.name),
     )]
 
 
@@ -259,23 +266,25 @@ def type_narrowing(op, ctx: Context) -> list[Finding]:
     if bad and ctx.dialect == "postgresql" and refused_by_postgresql(old, new) and not op.kw.get("postgresql_using"):
         return [Finding(
             "type-narrowing", WILL_FAIL, table, column,
-            f"`{table}.{column}` changes from {old} to {new}, but {_n(bad, 'value')} here {what_does_not_fit}: "
-            "PostgreSQL refuses the change, so the upgrade will fail (and be rolled back).",
-            "Look at the values that do not fit first; fix them in a data migration before the type change, "
-            "or keep the wider type.",
+            _("`{table}.{column}` changes from {old} to {new}, but {values} here {what_does_not_fit}: "
+              "PostgreSQL refuses the change, so the upgrade will fail (and be rolled back).", table=table,
+              column=column, old=old, new=new, values=_n(bad, "value"), what_does_not_fit=what_does_not_fit),
+            _(_NARROWING_FIX),
         )]
     if bad:
-        what = (f"`{table}.{column}` changes from {old} to {new}, but {_n(bad, 'value')} here "
-                f"{what_does_not_fit}. SQLite keeps such values as they are (it does not enforce sizes), "
-                "while PostgreSQL refuses the change and MySQL cuts the values.")
+        what = _("`{table}.{column}` changes from {old} to {new}, but {values} here "
+                 "{what_does_not_fit}. SQLite keeps such values as they are (it does not enforce sizes), "
+                 "while PostgreSQL refuses the change and MySQL cuts the values.", table=table, column=column,
+                 old=old, new=new, values=_n(bad, "value"), what_does_not_fit=what_does_not_fit)
     else:
-        what = (f"`{table}.{column}` changes from {old} to {new}. Every value here fits, but in a "
-                f"database where values {what_does_not_fit} (production), they would be cut or refused.")
-    return [Finding(
-        "type-narrowing", at_stake(bad), table, column, what,
-        "Look at the values that do not fit first; fix them in a data migration before the type change, "
-        "or keep the wider type.",
-    )]
+        what = _("`{table}.{column}` changes from {old} to {new}. Every value here fits, but in a "
+                 "database where values {what_does_not_fit} (production), they would be cut or refused.",
+                 table=table, column=column, old=old, new=new, what_does_not_fit=what_does_not_fit)
+    return [Finding("type-narrowing", at_stake(bad), table, column, what, _(_NARROWING_FIX))]
+
+
+_NARROWING_FIX = N_("Look at the values that do not fit first; fix them in a data migration before the type change, "
+                    "or keep the wider type.")
 
 
 @rule({"not-null-on-nulls": WILL_FAIL}, on=(alembic_ops.AlterColumnOp,))
@@ -288,11 +297,14 @@ def not_null_on_nulls(op, ctx: Context) -> list[Finding]:
         return []
     return [Finding(
         "not-null-on-nulls", WILL_FAIL, op.table_name, op.column_name,
-        f"`{op.table_name}.{op.column_name}` becomes NOT NULL, but {_n(nulls, 'row')} here "
-        f"{'has' if nulls == 1 else 'have'} no value in it: the upgrade will fail (and be rolled back).",
-        f"Fill those rows first, in the same revision before the change (`op.execute(\"UPDATE "
-        f"{op.table_name} SET {op.column_name} = ... WHERE {op.column_name} IS NULL\")`), or keep the "
-        "column nullable.",
+        ngettext("`{table}.{column}` becomes NOT NULL, but {rows} here "
+                 "has no value in it: the upgrade will fail (and be rolled back).",
+                 "`{table}.{column}` becomes NOT NULL, but {rows} here "
+                 "have no value in it: the upgrade will fail (and be rolled back).",
+                 nulls, table=op.table_name, column=op.column_name, rows=_n(nulls, "row")),
+        _("Fill those rows first, in the same revision before the change (`op.execute(\"UPDATE "
+          "{table} SET {column} = ... WHERE {column} IS NULL\")`), or keep the "
+          "column nullable.", table=op.table_name, column=op.column_name),
     )]
 
 
@@ -315,22 +327,24 @@ def unique_on_duplicates(op, ctx: Context) -> list[Finding]:
     examples = "; ".join(f"{', '.join(repr(v) for v in row[:-1])} ×{row[-1]}" for row in duplicated)
     return [Finding(
         "unique-on-duplicates", WILL_FAIL, table, where if len(columns) > 1 else columns[0],
-        f"The revision makes `{table}.{where}` unique, but values here appear more than once "
-        f"({examples}): the upgrade will fail (and be rolled back).",
-        f"Decide what the duplicates mean and resolve them first (look at `ws.rows('{table}')`): merge or "
-        "correct the rows, in the database or in a data migration before the constraint.",
+        _("The revision makes `{table}.{where}` unique, but values here appear more than once "
+          "({examples}): the upgrade will fail (and be rolled back).", table=table, where=where, examples=examples),
+        _("Decide what the duplicates mean and resolve them first (look at `ws.rows('{table}')`): merge or "
+          "correct the rows, in the database or in a data migration before the constraint.", table=table),
     )]
 
 
 # -- what stops being enforced --------------------------------------------------------------
 
 _WHAT_IT_GUARDED = {
-    "unique": "duplicates become possible",
-    "foreignkey": "rows may then point at rows that do not exist",
-    "check": "values it refused become possible",
-    "primary": "rows are no longer identified by it",
+    "unique": N_("duplicates become possible"),
+    "foreignkey": N_("rows may then point at rows that do not exist"),
+    "check": N_("values it refused become possible"),
+    "primary": N_("rows are no longer identified by it"),
 }
-_RECREATED_FIX = "Fine if intended (the models no longer declare it); make sure downgrade() creates it again."
+_RECREATED_FIX = N_("Fine if intended (the models no longer declare it); make sure downgrade() creates it again.")
+_CONSTRAINT_KINDS = {"foreignkey": N_("foreign key"), "primary": N_("primary key"), "unique": N_("unique"),
+                     "check": N_("check")}
 
 
 @rule({"drop-constraint": WARNING}, on=(alembic_ops.DropConstraintOp,))
@@ -340,13 +354,15 @@ def dropped_constraint(op, ctx: Context) -> list[Finding]:
     if _recreated(name, ctx):
         return []
     kind = op.constraint_type or ""
-    label = {"foreignkey": "foreign key", "primary": "primary key"}.get(kind, kind)
-    return [Finding(
-        "drop-constraint", WARNING, op.table_name, None,
-        f"The revision drops the {label + ' ' if label else ''}constraint `{name}` on `{op.table_name}`: "
-        f"{_WHAT_IT_GUARDED.get(kind, 'what it enforced is no longer checked')}.",
-        _RECREATED_FIX,
-    )]
+    guarded = _(_WHAT_IT_GUARDED.get(kind, N_("what it enforced is no longer checked")))
+    if kind:
+        label = _(_CONSTRAINT_KINDS[kind]) if kind in _CONSTRAINT_KINDS else kind
+        what = _("The revision drops the {kind} constraint `{name}` on `{table}`: {guarded}.",
+                 kind=label, name=name, table=op.table_name, guarded=guarded)
+    else:
+        what = _("The revision drops the constraint `{name}` on `{table}`: {guarded}.",
+                 name=name, table=op.table_name, guarded=guarded)
+    return [Finding("drop-constraint", WARNING, op.table_name, None, what, _(_RECREATED_FIX))]
 
 
 @rule({"drop-index": WARNING}, on=(alembic_ops.DropIndexOp,))
@@ -359,9 +375,10 @@ def dropped_index(op, ctx: Context) -> list[Finding]:
     unique = bool(getattr(reverse, "unique", False) or ctx.facts.indexes(op.table_name or "").get(name, {}).get("unique"))
     return [Finding(
         "drop-index", WARNING, op.table_name or "", None,
-        f"The revision drops the index `{name}`: queries that used it get slower"
-        f"{'; it was unique, so duplicates become possible' if unique else ''}.",
-        _RECREATED_FIX,
+        _("The revision drops the index `{name}`: queries that used it get slower; it was unique, "
+          "so duplicates become possible.", name=name) if unique else
+        _("The revision drops the index `{name}`: queries that used it get slower.", name=name),
+        _(_RECREATED_FIX),
     )]
 
 
@@ -389,12 +406,18 @@ def batch_rebuild_loses_index(op, ctx: Context) -> list[Finding]:
     return [
         Finding(
             "batch-rebuild-loses-index", WARNING, op.table_name, None,
-            f"The batch block copies `{op.table_name}` (SQLite cannot alter it in place), and the copy "
-            f"re-creates the index `{name}` from reflection without {what}: it comes back as a plain index"
-            f"{' or not at all' if 'expression' in what else ''}. Nothing warns, and `alembic check` does not see it.",
-            f"After the `with op.batch_alter_table('{op.table_name}')` block, drop and re-create the index as it "
-            f"should be: `op.drop_index('{name}', table_name='{op.table_name}', if_exists=True)` then "
-            f"`op.create_index('{name}', '{op.table_name}', [...])` with its DESC, collation or expression.",
+            (_("The batch block copies `{table}` (SQLite cannot alter it in place), and the copy "
+               "re-creates the index `{name}` from reflection without {what}: it comes back as a plain index "
+               "or not at all. Nothing warns, and `alembic check` does not see it.",
+               table=op.table_name, name=name, what=what) if _("an expression") in what else
+             _("The batch block copies `{table}` (SQLite cannot alter it in place), and the copy "
+               "re-creates the index `{name}` from reflection without {what}: it comes back as a plain index. "
+               "Nothing warns, and `alembic check` does not see it.",
+               table=op.table_name, name=name, what=what)),
+            _("After the `with op.batch_alter_table('{table}')` block, drop and re-create the index as it "
+              "should be: `op.drop_index('{name}', table_name='{table}', if_exists=True)` then "
+              "`op.create_index('{name}', '{table}', [...])` with its DESC, collation or expression.",
+              table=op.table_name, name=name),
         )
         for name, what in sorted(ctx.facts.fragile_indexes(op.table_name).items())
         if name not in handled
@@ -459,4 +482,7 @@ def _best_match(name: str, candidates: list, name_of: Callable):
 
 
 def _n(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+    """``'3 rows'``, ``'1 value'``, in the kit's language (``noun``: ``"row"`` or ``"value"``)."""
+    if noun == "row":
+        return ngettext("{count:,} row", "{count:,} rows", count, count=count)
+    return ngettext("{count:,} value", "{count:,} values", count, count=count)

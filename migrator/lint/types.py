@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from ..i18n import _
+
 _PG = postgresql.dialect()
 
 _INT_RANGE = {"small": 2**15, "int": 2**31, "big": 2**63}
@@ -24,26 +26,26 @@ def narrowing(old, new, dialect: str = "sqlite") -> tuple[str, str] | None:
     old_kind, new_kind = family(old), family(new)
     if old_kind == new_kind == "string":
         if new.length is not None and (old.length is None or new.length < old.length):
-            return f"length({{c}}) > {new.length}", f"are longer than {new.length} characters"
+            return f"length({{c}}) > {new.length}", _("are longer than {length} characters", length=new.length)
         return None
     if old_kind == "string" and new_kind not in ("string", "enum"):
-        return "1 = 1", f"are text that must become {new}"
+        return "1 = 1", _("are text that must become {new}", new=new)
     if old_kind == new_kind == "integer":
         old_size, new_size = _int_size(old), _int_size(new)
         if _INT_RANGE[new_size] < _INT_RANGE[old_size]:
             limit = _INT_RANGE[new_size]
-            return f"{{c}} < {-limit} OR {{c}} >= {limit}", f"are outside the range of {new}"
+            return f"{{c}} < {-limit} OR {{c}} >= {limit}", _("are outside the range of {new}", new=new)
         return None
     if old_kind == "integer" and new_kind == "float":
         return (f"abs({{c}}) > {EXACT_IN_FLOAT}",
-                "are integers beyond 2**53, which a float cannot hold exactly (their last digits are lost)")
+                _("are integers beyond 2**53, which a float cannot hold exactly (their last digits are lost)"))
     if old_kind == "binary" and new_kind == "string":
         if pg:  # PostgreSQL casts bytea to its hex text form ('\\x6869' for b'hi'): no value keeps its text
-            return "1 = 1", "are bytes, which PostgreSQL turns into their hex text ('\\x6869' for b'hi'), not the text they encode"
-        return NOT_UTF8, "are bytes that are not valid UTF-8 text (rows() could no longer read them)"
+            return "1 = 1", _("are bytes, which PostgreSQL turns into their hex text ('\\x6869' for b'hi'), not the text they encode")
+        return NOT_UTF8, _("are bytes that are not valid UTF-8 text (rows() could no longer read them)")
     if old_kind in ("numeric", "float") and new_kind == "integer":
         # PostgreSQL's CAST would raise on a value beyond the integer range; trunc() cannot.
-        return ("{c} != trunc({c})" if pg else "{c} != CAST({c} AS INTEGER)"), "have a fractional part"
+        return ("{c} != trunc({c})" if pg else "{c} != CAST({c} AS INTEGER)"), _("have a fractional part")
     if old_kind in ("numeric", "float") and new_kind == "numeric" and new.precision is not None:
         old_p = getattr(old, "precision", None) if old_kind == "numeric" else None
         old_s = (getattr(old, "scale", None) or 0) if old_kind == "numeric" else None
@@ -53,10 +55,11 @@ def narrowing(old, new, dialect: str = "sqlite") -> tuple[str, str] | None:
             digits = 10 ** (new.precision - new_s)
             rounded = f"round(CAST({{c}} AS NUMERIC), {new_s})" if pg else f"round({{c}}, {new_s})"
             return (f"abs({{c}}) >= {digits} OR {rounded} != {{c}}",
-                    f"do not fit {new} ({new.precision - new_s} digits before the point, {new_s} after)")
+                    _("do not fit {new} ({before} digits before the point, {after} after)", new=new,
+                      before=new.precision - new_s, after=new_s))
         return None
     if old_kind == "datetime" and new_kind == "date":
-        return ("{c} != date_trunc('day', {c})" if pg else "length({c}) > 10"), "have a time of day that DATE drops"
+        return ("{c} != date_trunc('day', {c})" if pg else "length({c}) > 10"), _("have a time of day that DATE drops")
     return None
 
 
