@@ -346,7 +346,7 @@ def test_make_lab_it_opens_the_italian_start_page_and_the_two_start_pages_link_e
             expect(heading).to_contain_text("Inizia qui")
             assert page.locator(".jp-Launcher").count() == 0, "a Launcher is open"
             names = _listing_until(page, lambda names: "00_welcome_and_tour.ipynb" in names)
-            assert "GLOSSARIO.md" in names and "08_explorer.ipynb" not in names, names  # notebooks/it/
+            assert "GLOSSARIO.md" in names and "translations" in names and "it" not in names, names  # notebooks/it/, not notebooks/
             notebooks = [name for name in names if name.endswith(".ipynb")]
             assert notebooks[0] == "00_start_here.ipynb", names
             page.screenshot(path=str(SCREENSHOTS / "lab_it_opens_the_italian_start_page.png"))
