@@ -26,6 +26,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: bench/ is on the path, the repository is not
+    sys.path.insert(0, str(ROOT))
+
+from bench.sections import write_section  # noqa: E402
+
 UV = "uv~=0.13.8"
 GOAL_SECONDS = 60.0
 START = "<!-- install:start -->"
@@ -107,12 +112,7 @@ def main(argv=None) -> int:
                    f"| JupyterLab server start | {lab:.1f} s |\n"
                    f"| **first start, warm cache (uv + server)** | **{warm:.1f} s** (goal {GOAL_SECONDS:.0f} s: "
                    f"{'met' if warm <= GOAL_SECONDS else 'not met'}) |\n{END}")
-        text = args.markdown.read_text() if args.markdown.exists() else ""
-        if START in text:
-            text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section + "\n"
-        args.markdown.write_text(text)
+        write_section(args.markdown, START, END, section)
     return 0
 
 

@@ -36,7 +36,6 @@ import datetime as dt
 import json
 import os
 import random
-import re
 import shutil
 import statistics
 import sys
@@ -55,6 +54,7 @@ os.environ.setdefault("MIGRATOR_QUIET", "1")
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.pool import NullPool, Pool  # noqa: E402
 
+from bench import sections  # noqa: E402
 from bench.chain import chain  # noqa: E402
 from bench.report import HEADERS, _aligned, _met, _pipes  # noqa: E402
 from bench.steps import Cli  # noqa: E402
@@ -744,13 +744,7 @@ def markdown(results: dict, notes=()) -> str:
 
 def write_section(path: Path, section: str) -> None:
     """Replace this script's section of ``path`` (between its markers), or add it at the end."""
-    old = path.read_text() if path.exists() else ""
-    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.DOTALL)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: section, old, count=1)
-    else:
-        new = old.rstrip("\n") + "\n\n" + section if old.strip() else section
-    path.write_text(new)
+    sections.write_section(path, SECTION_START, SECTION_END, section)
 
 
 def _say(text_: str) -> None:

@@ -21,6 +21,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: bench/ is on the path, the repository is not
+    sys.path.insert(0, str(ROOT))
+
+from bench.sections import write_section  # noqa: E402
+
 SUBSET = ["start", "02", "08", "it/02"]  # the pages tests/test_site.py reads in the browser
 QUICK_ENOUGH_SECONDS = 20.0
 START = "<!-- site:start -->"
@@ -85,12 +90,7 @@ def main(argv=None) -> int:
                    f"| build | wall | CPU |\n|---|---|---|\n{table}\n\n"
                    f"Full build in `make test` ({QUICK_ENOUGH_SECONDS:.0f} s of CPU or less)? **{verdict}** "
                    f"(full / subset: {full / subset:.1f}x).\n{END}")
-        text = args.markdown.read_text() if args.markdown.exists() else ""
-        if START in text:
-            text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section + "\n"
-        args.markdown.write_text(text)
+        write_section(args.markdown, START, END, section)
     return 0
 
 

@@ -33,7 +33,6 @@ import datetime as dt
 import json
 import math
 import os
-import re
 import shutil
 import statistics
 import sys
@@ -48,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
+from bench import sections  # noqa: E402
 from migrator.exercises import get  # noqa: E402
 from tools.hub_client import Learner, exercise_cells, expected_errors, failures  # noqa: E402
 from tools.workshop import Hub  # noqa: E402
@@ -328,13 +328,7 @@ def markdown(results: list[dict], v: dict, note: str, when: str) -> str:
 
 def write_section(path: Path, section: str) -> None:
     """Replace this script's section of ``path`` (between its markers), or add it at the end."""
-    old = path.read_text() if path.exists() else ""
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END) + r"\n?", re.DOTALL)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: section, old, count=1)
-    else:
-        new = old.rstrip("\n") + "\n\n" + section if old.strip() else section
-    path.write_text(new)
+    sections.write_section(path, START, END, section)
 
 
 def main(argv=None) -> int:
