@@ -528,3 +528,19 @@ def test_a_backup_named_as_backups_lists_it_restores_from_any_folder(tmp_path, m
     ws.app().add_book("After the backup", "Someone")
     assert ws.restore(listed).ok
     assert "After the backup" not in ws.rows("books")["title"].tolist()
+
+
+def test_a_refused_restore_says_why_in_italian(tmp_path, italian):
+    dev, prod = tmp_path / "app.db", tmp_path / "prod.db"
+    for path in (dev, prod):
+        sql(path, "CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT)")
+    prods = make_backup(prod, "1", quiet=True)
+    with pytest.raises(BackupError) as caught:
+        restore(prods, dev)
+    assert caught.value.what.startswith(f"Il backup {prods.file} è stato fatto di prod.db (")
+    assert caught.value.what.endswith("non di app.db, quindi non è stato ripristinato: app.db è invariato.")
+    assert caught.value.fix.startswith("Ripristina un backup di app.db (ws.backups() li elenca), oppure passa force=True")
+    prods.manifest.unlink()
+    with pytest.raises(BackupError) as caught:
+        restore(prods.path, dev)
+    assert "non ha un manifest" in caught.value.what and caught.value.fix.startswith("Ripristina un backup che ha")

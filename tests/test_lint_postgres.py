@@ -559,15 +559,6 @@ def test_every_postgresql_code_is_covered_by_this_file():
 # -- in Italian ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def italian():
-    """The kit in Italian for one test, English again afterwards."""
-    import migrator
-    migrator.set_language("it")
-    yield
-    migrator.set_language(None)
-
-
 def test_the_postgresql_findings_speak_italian(pg_shop, write, italian):
     write(pg_shop, LOCKED + "op.alter_column('books', 'published_year', existing_type=sa.Integer(), type_=sa.BigInteger())")
     hit = finding(pg_shop, "pg-table-rewrite")
