@@ -133,7 +133,7 @@ class Backup:
                  "{rows:,} rows; integrity {integrity}, verified against the database.",
                  file=self.file, source=self.source, revision=self.revision, created=self.created,
                  tables=ngettext("{count} table", "{count} tables", tables, count=tables),
-                 rows=self.fingerprint.rows, integrity=self.fingerprint.integrity)
+                 rows=self.fingerprint.rows, integrity=_(self.fingerprint.integrity))  # 'ok', or pgbackup.INTEGRITY
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,11 @@ from .backup import (
 from .backup import _label, _safe  # the same names and labels as SQLite backups
 from .database import mask_url
 from .errors import BackupError
-from .i18n import _
+from .i18n import N_, _
 
-INTEGRITY = f"{NOT_CHECKED} (PostgreSQL has no integrity_check; verified by restoring the dump)"
+#: Stored in the manifest as it is (English: data); shown translated by Backup's summary.
+INTEGRITY = N_("not checked (PostgreSQL has no integrity_check; verified by restoring the dump)")
+assert INTEGRITY.startswith(NOT_CHECKED)
 SUFFIX = ".dump"
 SEQUENCE = " (sequence)"  # a sequence's position is fingerprinted as a pseudo-table "<name> (sequence)"
 LOCK_TIMEOUT = "10s"  # a restore that waits longer for another session's lock gives up, unchanged

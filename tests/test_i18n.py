@@ -234,8 +234,9 @@ def test_the_explorer_labels_in_italian(tmp_path, italian):
 
 def test_numbers_are_written_the_italian_way_in_italian_only():
     """20.000 and 2,5 in Italian; English keeps str.format's 20,000 and 2.5, byte for byte."""
-    from migrator.i18n import ngettext
     import numpy as np
+
+    from migrator.i18n import ngettext
 
     try:
         migrator.set_language("it")
