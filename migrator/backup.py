@@ -48,9 +48,14 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import BackupError
-from .i18n import _
+from .i18n import N_, _, ngettext
 
 FOLDER = "backups"
+#: Where a row count was taken, in compare_fingerprints' problems ("books: 3 rows in the copy, 4 in the database").
+ROW_COUNTS = N_("{table}: {copied} rows {here}, {rows} {there}")
+IN_THE_COPY, IN_THE_DATABASE = N_("in the copy"), N_("in the database")
+IN_THE_FILE, IN_THE_BACKUP, IN_THE_DUMP = N_("in the file"), N_("in the backup"), N_("in the dump")
+WHEN_IT_WAS_MADE = N_("when it was made")
 PAGES_PER_STEP = 256  # 1 MB with SQLite's default 4 KB pages: a smooth progress bar
 CHUNK_ROWS = 5000
 #: How a fingerprint's ``integrity`` starts where the engine has no integrity check (PostgreSQL).
@@ -124,12 +129,11 @@ class Backup:
 
     def _repr_markdown_(self) -> str:
         tables = len(self.fingerprint.tables)
-        return (
-            f"**Backup** `{self.file}` of `{self.source}` at revision `{self.revision}` "
-            f"({self.created} UTC): {tables} table{'s' if tables != 1 else ''}, "
-            f"{self.fingerprint.rows:,} rows; integrity {self.fingerprint.integrity}, verified against "
-            "the database."
-        )
+        return _("**Backup** `{file}` of `{source}` at revision `{revision}` ({created} UTC): {tables}, "
+                 "{rows:,} rows; integrity {integrity}, verified against the database.",
+                 file=self.file, source=self.source, revision=self.revision, created=self.created,
+                 tables=ngettext("{count} table", "{count} tables", tables, count=tables),
+                 rows=self.fingerprint.rows, integrity=_(self.fingerprint.integrity))  # 'ok', or pgbackup.INTEGRITY
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ class Verification:
     database: str
     problems: tuple[str, ...]
     comparison: pd.DataFrame = field(repr=False, compare=False)
-    integrity: str = "integrity ok, "  # what was checked beyond the content ("" where the engine has no check)
+    integrity: str = N_("integrity ok, ")  # what was checked beyond the content ("" where the engine has no check)
 
     @property
     def ok(self) -> bool:
@@ -155,10 +159,12 @@ class Verification:
 
     def _repr_markdown_(self) -> str:
         if self.ok:
-            head = (f"✓ **Verified:** `{self.copy}` matches `{self.database}`: {self.integrity}same schema, "
-                    f"same rows and content in {len(self.comparison)} tables.")
+            head = _("✓ **Verified:** `{copy}` matches `{database}`: {integrity}same schema, "
+                     "same rows and content in {count} tables.", copy=self.copy, database=self.database,
+                     integrity=_(self.integrity) if self.integrity else "", count=len(self.comparison))
         else:
-            head = f"✗ **Verification failed:** `{self.copy}` does not match `{self.database}`:\n\n" + "\n".join(
+            head = _("✗ **Verification failed:** `{copy}` does not match `{database}`:",
+                     copy=self.copy, database=self.database) + "\n\n" + "\n".join(
                 f"- {p}" for p in self.problems
             )
         return head + "\n\n" + markdown_table(self.comparison)
@@ -198,7 +204,7 @@ def make_backup(database: str | Path, revision: str = "unknown", *, quiet: bool 
             source.execute("BEGIN")  # a read transaction: the copy and its check see one state
             source.execute("SELECT count(*) FROM sqlite_master").fetchone()
             with closing(sqlite3.connect(partial)) as copy:
-                _copy(source, copy, f"backing up {database.name}", quiet, timeout)
+                _copy(source, copy, _("backing up {name}", name=database.name), quiet, timeout)
             expected = _fingerprint(source)
             source.rollback()
         problems = compare_fingerprints(fingerprint(partial), expected)
@@ -248,19 +254,19 @@ def verify(copy: str | Path, database: str | Path) -> Verification:
     """
     copy, database = Path(copy), Path(database)
     if not copy.is_file():
-        return _verification(copy, database, ["integrity check: missing: no such file"], [])
+        return _verification(copy, database, [_("integrity check: missing: no such file")], [])
     try:
         with closing(_connect(_read_only(database), uri=True)) as connection:
             connection.execute("ATTACH DATABASE ? AS copy", (_read_only(copy),))
             problems = [row[0] for row in connection.execute("PRAGMA copy.integrity_check(5)")]
             if problems != ["ok"]:
-                return _verification(copy, database, [f"integrity check: damaged: {'; '.join(problems)}"], [])
+                return _verification(copy, database, [_("integrity check: damaged: {problems}", problems="; ".join(problems))], [])
             try:
                 return _verification(copy, database, *_compare_attached(connection))
             except (sqlite3.DatabaseError, UnicodeError) as exc:  # the copy is sound: the comparison failed
-                return _verification(copy, database, [f"comparison failed: {exc}"], [])
+                return _verification(copy, database, [_("comparison failed: {exc}", exc=exc)], [])
     except (sqlite3.DatabaseError, UnicodeError) as exc:
-        return _verification(copy, database, [f"integrity check: unreadable: {exc}"], [])
+        return _verification(copy, database, [_("integrity check: unreadable: {exc}", exc=exc)], [])
 
 
 def _compare_attached(connection: sqlite3.Connection) -> tuple[list[str], list[dict]]:
@@ -268,7 +274,7 @@ def _compare_attached(connection: sqlite3.Connection) -> tuple[list[str], list[d
     problems, records = [], []
     schema_changes = _schema_changes(connection)
     if schema_changes:
-        problems.append(f"different schema ({', '.join(schema_changes)})")
+        problems.append(_("different schema ({names})", names=", ".join(schema_changes)))
     ours = {t.name: t for t in _tables(connection, "main")}
     theirs = {t.name: t for t in _tables(connection, "copy")}
     for table in sorted(ours.keys() | theirs.keys()):
@@ -281,9 +287,10 @@ def _compare_attached(connection: sqlite3.Connection) -> tuple[list[str], list[d
         comparable = ours[table] == theirs[table]  # same columns and key: rows can be paired
         same = rows == copied and comparable and _differing_rows(connection, ours[table]) == 0
         if rows != copied:
-            problems.append(f"{table}: {copied} rows in the copy, {rows} in the database")
+            problems.append(_(ROW_COUNTS, table=table, copied=copied, here=_(IN_THE_COPY), rows=rows,
+                              there=_(IN_THE_DATABASE)))
         elif comparable and not same:
-            problems.append(f"{table}: same row count, different content")
+            problems.append(_("{table}: same row count, different content", table=table))
         records.append({"table": table, "rows (database)": rows, "rows (copy)": copied, "same content": same})
     return problems, records
 
@@ -298,7 +305,7 @@ def _schema_changes(connection: sqlite3.Connection) -> list[str]:
             changes.append(name)  # only on one side
         elif ours[name] != theirs[name]:
             both_tables = ours[name][0] == theirs[name][0] == "table"
-            changes.append(f"{name}: {_table_changes(connection, name) if both_tables else 'definition differs'}")
+            changes.append(f"{name}: {_table_changes(connection, name) if both_tables else _('definition differs')}")
     return changes
 
 
@@ -309,19 +316,19 @@ def _table_changes(connection: sqlite3.Connection, table: str) -> str:
         return {row[0]: row[1:] for row in connection.execute(query, (table, database))}
 
     def listed(names: list[str], how: str) -> str:
-        return f"column{'s' if len(names) > 1 else ''} {', '.join(names)} {how}"
+        return ngettext("column {names} {how}", "columns {names} {how}", len(names), names=", ".join(names), how=how)
 
     ours, theirs = columns("main"), columns("copy")
     parts = []
     if added := [c for c in ours if c not in theirs]:
-        parts.append(listed(added, "only in the database"))
+        parts.append(listed(added, _("only in the database")))
     if dropped := [c for c in theirs if c not in ours]:
-        parts.append(listed(dropped, "only in the copy"))
+        parts.append(listed(dropped, _("only in the copy")))
     if changed := [c for c in ours if c in theirs and ours[c] != theirs[c]]:
-        parts.append(listed(changed, "declared differently"))
+        parts.append(listed(changed, _("declared differently")))
     if not parts:
-        parts.append("columns in another order" if list(ours) != list(theirs) else "definition differs")
-    return " and ".join(parts)
+        parts.append(_("columns in another order") if list(ours) != list(theirs) else _("definition differs"))
+    return _(" and ").join(parts)
 
 
 def _differing_rows(connection: sqlite3.Connection, table: _Table) -> int:
@@ -382,44 +389,48 @@ def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | 
     database = Path(database)
     label, name = _label(path), database.name
 
-    def refuse(reason: str, fix: str = "Restore an older backup (ws.backups() lists them).") -> None:
+    def refuse(reason: str, fix: str | None = None) -> None:
+        """Stop, the database untouched: ``reason`` and ``fix`` are already in the kit's language."""
         raise BackupError(_("The backup {label} {reason}, so it was not restored: {name} "
-                            "is unchanged.", label=label, reason=reason, name=name), fix)
+                            "is unchanged.", label=label, reason=reason, name=name),
+                          fix or _("Restore an older backup (ws.backups() lists them)."))
 
     if path.resolve() == database.resolve() or (path.exists() and database.exists() and path.samefile(database)):
-        refuse("is the database itself", "Pass a backup from backups/ (ws.backups() lists them) and the database "
-               "to restore it over.")  # copying a file onto itself would wait for its own lock forever
+        refuse(_("is the database itself"), _("Pass a backup from backups/ (ws.backups() lists them) and the database "
+                                              "to restore it over."))  # copying a file onto itself would wait for its own lock forever
     if not path.is_file():
-        refuse("is damaged (missing: no such file)")
+        refuse(_("is damaged (missing: no such file)"))
     if path.stat().st_size == 0:
-        refuse("is damaged (an empty file)")
+        refuse(_("is damaged (an empty file)"))
     with closing(_connect(_read_only(path), uri=True, timeout=timeout)) as source:
         try:
             source.execute("BEGIN")  # one read transaction: what is checked is what is copied
             found = _fingerprint(source)
         except (sqlite3.DatabaseError, UnicodeError) as exc:
-            refuse(f"is damaged (unreadable: {exc})")
+            refuse(_("is damaged (unreadable: {exc})", exc=exc))
         if found.integrity != "ok":
-            refuse(f"is damaged ({found.integrity})")
+            refuse(_("is damaged ({integrity})", integrity=found.integrity))
         try:
             saved = read_manifest(path)
         except FileNotFoundError:
-            refuse(f"has no manifest ({_manifest_path(path).name})", NO_MANIFEST)
+            refuse(_("has no manifest ({name})", name=_manifest_path(path).name), _(NO_MANIFEST))
         except ValueError as exc:
-            refuse(f"has an unreadable manifest ({_manifest_path(path).name}: {exc})", NO_MANIFEST)
+            refuse(_("has an unreadable manifest ({name}: {exc})", name=_manifest_path(path).name, exc=exc), _(NO_MANIFEST))
         if not force and not _same_database(saved, database):
-            refuse(f"was made of {saved.database.name} ({saved.database}), not of {name}",
-                   f"Restore a backup of {name} (ws.backups() lists them), or pass force=True to restore this one "
-                   "over it on purpose.")
+            refuse(_("was made of {source} ({path}), not of {name}", source=saved.database.name, path=saved.database,
+                     name=name),
+                   _("Restore a backup of {name} (ws.backups() lists them), or pass force=True to restore this one "
+                     "over it on purpose.", name=name))
         if isinstance(backup, Backup) and backup.fingerprint != saved.fingerprint:
-            refuse("does not match its manifest (they describe different data)", NO_MANIFEST)
-        problems = compare_fingerprints(found, saved.fingerprint, "in the file", "when it was made")
+            refuse(_("does not match its manifest (they describe different data)"), _(NO_MANIFEST))
+        problems = compare_fingerprints(found, saved.fingerprint, IN_THE_FILE, WHEN_IT_WAS_MADE)
         if problems:
-            refuse(f"is damaged (it no longer matches the fingerprint stored when it was made: {'; '.join(problems)})")
+            refuse(_("is damaged (it no longer matches the fingerprint stored when it was made: {problems})",
+                     problems="; ".join(problems)))
         existed = database.exists()
         try:
             with closing(sqlite3.connect(database, timeout=timeout)) as target:
-                _copy(source, target, f"restoring {name}", quiet, timeout)
+                _copy(source, target, _("restoring {name}", name=name), quiet, timeout)
         except _TimedOut:
             raise BackupError(
                 _("Another connection kept {name} busy for {timeout:g} s, so {label} was "
@@ -434,7 +445,7 @@ def restore(backup: Backup | str | Path, database: str | Path, *, quiet: bool | 
                 _("Make sure no other program holds the database open, then restore again."),
             ) from None
     after = fingerprint(database)
-    problems = compare_fingerprints(after, saved.fingerprint, "in the database", "in the backup")
+    problems = compare_fingerprints(after, saved.fingerprint, IN_THE_DATABASE, IN_THE_BACKUP)
     if problems:
         raise BackupError(
             _("After restoring, {name} does not match {label}: {problems}.",
@@ -456,7 +467,7 @@ def _same_database(backup: Backup, database: Path) -> bool:
     return backup.database.name == database.name and backup.path.resolve().parent == database.parent / FOLDER
 
 
-NO_MANIFEST = "Restore a backup that has its manifest (ws.backups() lists them), or make a new one with ws.backup()."
+NO_MANIFEST = N_("Restore a backup that has its manifest (ws.backups() lists them), or make a new one with ws.backup().")
 
 
 def load_backup(path: str | Path) -> Backup:
@@ -467,9 +478,9 @@ def load_backup(path: str | Path) -> Backup:
     except FileNotFoundError:
         raise BackupError(_("The backup {label} has no manifest ({name}).",
                             label=_label(path), name=_manifest_path(path).name),
-                          NO_MANIFEST) from None
+                          _(NO_MANIFEST)) from None
     except ValueError as exc:
-        raise BackupError(_("The manifest of {label} is unreadable: {exc}.", label=_label(path), exc=exc), NO_MANIFEST) from None
+        raise BackupError(_("The manifest of {label} is unreadable: {exc}.", label=_label(path), exc=exc), _(NO_MANIFEST)) from None
 
 
 def fingerprint(path: str | Path) -> Fingerprint:
@@ -652,24 +663,28 @@ def _table_print(connection: sqlite3.Connection, table: _Table) -> TablePrint:
         connection.text_factory = _lenient
 
 
-def compare_fingerprints(copy: Fingerprint, database: Fingerprint, here: str = "in the copy",
-             there: str = "in the database") -> list[str]:
-    """What differs, in words; empty if the copy is faithful."""
+def compare_fingerprints(copy: Fingerprint, database: Fingerprint, here: str = IN_THE_COPY,
+             there: str = IN_THE_DATABASE) -> list[str]:
+    """What differs, in words (the kit's language); empty if the copy is faithful.
+
+    ``here`` and ``there`` say where each count is: ``IN_THE_COPY``... (English, translated here).
+    """
     if copy.integrity != "ok" and not copy.integrity.startswith(NOT_CHECKED):
-        return [f"integrity check: {copy.integrity}"]
+        return [_("integrity check: {integrity}", integrity=copy.integrity)]
     problems = []
     if copy.schema != database.schema:
         names = {n for _, n, _ in copy.schema} ^ {n for _, n, _ in database.schema}
         changed = sorted({n for _, n, _ in set(copy.schema) ^ set(database.schema)})
-        problems.append(f"different schema ({', '.join(sorted(names) or changed)})")
+        problems.append(_("different schema ({names})", names=", ".join(sorted(names) or changed)))
     for ours in database.tables:
         theirs = copy.table(ours.table)
         if theirs is None:
             continue  # already reported as a schema difference
         if theirs.rows != ours.rows:
-            problems.append(f"{ours.table}: {theirs.rows} rows {here}, {ours.rows} {there}")
+            problems.append(_(ROW_COUNTS, table=ours.table, copied=theirs.rows, here=_(here), rows=ours.rows,
+                              there=_(there)))
         elif theirs.sha256 != ours.sha256:
-            problems.append(f"{ours.table}: same row count, different content")
+            problems.append(_("{table}: same row count, different content", table=ours.table))
     return problems
 
 

@@ -14,6 +14,7 @@ them and show the result, and our own tests can call them on the repository.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
@@ -29,7 +30,7 @@ from sqlalchemy.pool import NullPool
 from . import postgres
 from .database import mask_url
 from .errors import MigratorError
-from .i18n import _
+from .i18n import N_, _, ngettext
 from .schema import diff_sentence, structure, structure_diff
 
 
@@ -154,8 +155,53 @@ def up_down_consistency(ws: Workspace) -> CheckResult:
 
 
 def _summary(rows: list[dict]) -> str:
-    shown = [f"{r['table']}: {r['object']} {'left behind' if r['after'] and not r['before'] else 'missing' if r['before'] and not r['after'] else 'changed'}" for r in rows[:3]]
-    return ", ".join(shown) + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
+    """``books: column isbn left behind, ...``: the first three differences, in the kit's language."""
+    shown = [_(_STATE_OF_OBJECT[_state(r)], table=r["table"], object=r["object"]) for r in rows[:3]]
+    more = " " + _("and {count} more", count=len(rows) - 3) if len(rows) > 3 else ""
+    return ", ".join(shown) + more
+
+
+_STATE_OF_OBJECT = {
+    "left behind": N_("{table}: {object} left behind"),
+    "missing": N_("{table}: {object} missing"),
+    "changed": N_("{table}: {object} changed"),
+}
+
+
+def _state(row: dict) -> str:
+    if row["after"] and not row["before"]:
+        return "left behind"
+    return "missing" if row["before"] and not row["after"] else "changed"
+
+
+#: The shapes of up_down_consistency's details, which it writes in English (notebook 06 prints its source as it is).
+_PASSED = re.compile(r"(?P<count>\d+) revision\(s\) went up, down and up again with the same schema each time")
+_FAILED = re.compile(r"(?P<count>\d+) problem\(s\) going down and up again: (?P<problems>.*)", re.DOTALL)
+_FAILS_AGAIN = "going up again fails: "
+_UP_AGAIN = re.compile(r"up again \((?P<summary>.*)\)", re.DOTALL)
+
+
+def _up_down_detail(detail: str) -> str:
+    """up_down_consistency's detail in the kit's language: its English sentences, rebuilt from their msgids."""
+    if passed := _PASSED.fullmatch(detail):
+        count = int(passed["count"])
+        return ngettext("{count} revision(s) went up, down and up again with the same schema each time",
+                        "{count} revision(s) went up, down and up again with the same schema each time",
+                        count, count=count)
+    failed = _FAILED.fullmatch(detail)
+    if failed is None:
+        return detail  # a MigratorError's own message: already in the kit's language
+    listed, fails = failed["problems"], None
+    at = 0 if listed.startswith(_FAILS_AGAIN) else listed.find("; " + _FAILS_AGAIN)
+    if at >= 0:  # always the last problem: its message may hold "; " itself
+        listed, fails = listed[:at], listed[at:].removeprefix("; ").removeprefix(_FAILS_AGAIN)
+    problems = [_up_again(item) for item in (listed.split("; ") if listed else [])]
+    if fails is not None:
+        problems.append(_("going up again fails: {what}", what=fails))
+    count = int(failed["count"])
+    return ngettext("{count} problem(s) going down and up again: {problems}",
+                    "{count} problem(s) going down and up again: {problems}", count,
+                    count=count, problems="; ".join(problems))
 
 
 STANDARD_CHECKS: tuple[Callable[[Workspace], CheckResult], ...] = (
@@ -183,14 +229,25 @@ def _on_scratch(name: str, ws: Workspace, run: Callable[[Workspace], str]) -> Ch
         with scratch_database(ws.url) as database:
             scratch = ws.with_database(database)
             try:
-                return CheckResult(name, True, run(scratch))
+                return CheckResult(name, True, _in_language(name, run(scratch)))
             except (MigratorError, AssertionError) as exc:
-                return CheckResult(name, False, str(exc).split("\n")[0], getattr(exc, "differences", ()))
+                detail = _in_language(name, str(exc).split("\n")[0])
+                return CheckResult(name, False, detail, getattr(exc, "differences", ()))
             finally:
                 scratch.engine.dispose()  # no session of ours stays on a database about to be dropped
                 scratch.reader.dispose()
     except MigratorError as exc:  # no scratch database could be made
         return CheckResult(name, False, exc.what)
+
+
+def _up_again(problem: str) -> str:
+    """``up again (<summary>)`` in the kit's language; a revision's problem (``0005 (<summary>)``) as it is."""
+    again = _UP_AGAIN.fullmatch(problem)
+    return _("up again ({summary})", summary=again["summary"]) if again else problem
+
+
+def _in_language(check: str, detail: str) -> str:
+    return _up_down_detail(detail) if check == "up/down consistency" else detail
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from alembic.script import Script
 from sqlalchemy.engine import Engine
 
 from .database import expression_indexes_unreflected
+from .i18n import _
 from .schema import VERSION_TABLE
 
 
@@ -49,7 +50,7 @@ def _er_diagram(inspector, detailed: bool) -> Diagram:
     names = sorted(n for n in inspector.get_table_names() if n != VERSION_TABLE)
     lines = ["erDiagram"]
     if not names:
-        lines.append('    EMPTY["no tables yet"] {}')
+        lines.append('    EMPTY["' + _("no tables yet") + '"] {}')
     links = []
     for name in names:
         pk = set(inspector.get_pk_constraint(name).get("constrained_columns") or [])

@@ -6,6 +6,7 @@ catalogue when they are shown:
 - ``_("There is no revision {argument!r}.", argument=rev)``: translated now, then its named
   ``{fields}`` filled in (after translation, so a translation may put them in another order);
 - ``ngettext("{count:,} row", "{count:,} rows", n, count=n)``: the same, with a plural;
+  in Italian a number is written the Italian way when filled in (``20.000 righe``, ``2,5 s``);
 - ``N_("Cancel")``: only marks a string made at import time (rules, labels); the code that
   shows it calls ``_(text)`` then, because the language may change after import.
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import numbers
 import os
 import re
 import string
@@ -146,20 +148,41 @@ def translations(code: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(compiled)
 
 
-def _current() -> gettext.NullTranslations:
-    return translations(language())
+class _ItalianNumbers(string.Formatter):
+    """Fills in fields as ``str.format`` does, numbers written the Italian way: ``20.000``, ``2,5``.
+
+    Only where a separator shows: a number formatted with ``,`` (thousands) or a float; the
+    English text is never formatted by it, so English output is ``str.format``'s, byte for byte.
+    """
+
+    def format_field(self, value, format_spec: str) -> str:
+        text = super().format_field(value, format_spec)
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and ("," in format_spec or isinstance(value, float)):
+            return text.translate(_SWAP_SEPARATORS)
+        return text
+
+
+_SWAP_SEPARATORS = str.maketrans({",": ".", ".": ","})
+_FORMATTERS = {"it": _ItalianNumbers()}
+
+
+def _filled(text: str, code: str, fields: dict) -> str:
+    if not fields:
+        return text
+    formatter = _FORMATTERS.get(code)
+    return formatter.vformat(text, (), fields) if formatter else text.format(**fields)
 
 
 def _(message: str, /, **fields) -> str:
     """``message`` in the current language, its ``{fields}`` filled in after translation."""
-    text = _current().gettext(message)
-    return text.format(**fields) if fields else text
+    code = language()
+    return _filled(translations(code).gettext(message), code, fields)
 
 
 def ngettext(singular: str, plural: str, count: int, /, **fields) -> str:
     """The singular or plural form for ``count`` in the current language, ``{fields}`` filled in."""
-    text = _current().ngettext(singular, plural, count)
-    return text.format(**fields) if fields else text
+    code = language()
+    return _filled(translations(code).ngettext(singular, plural, count), code, fields)
 
 
 def placeholders(text: str) -> list[str]:

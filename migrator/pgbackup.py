@@ -40,14 +40,17 @@ from sqlalchemy.pool import NullPool
 
 from . import postgres
 from .backup import (
-    FOLDER, NOT_CHECKED, Backup, Fingerprint, TablePrint, Verification, compare_fingerprints, read_manifest, write_manifest,
+    FOLDER, IN_THE_BACKUP, IN_THE_DATABASE, IN_THE_DUMP, IN_THE_FILE, NOT_CHECKED, WHEN_IT_WAS_MADE, Backup, Fingerprint,
+    TablePrint, Verification, compare_fingerprints, read_manifest, write_manifest,
 )
 from .backup import _label, _safe  # the same names and labels as SQLite backups
 from .database import mask_url
 from .errors import BackupError
-from .i18n import _
+from .i18n import N_, _
 
-INTEGRITY = f"{NOT_CHECKED} (PostgreSQL has no integrity_check; verified by restoring the dump)"
+#: Stored in the manifest as it is (English: data); shown translated by Backup's summary.
+INTEGRITY = N_("not checked (PostgreSQL has no integrity_check; verified by restoring the dump)")
+assert INTEGRITY.startswith(NOT_CHECKED)
 SUFFIX = ".dump"
 SEQUENCE = " (sequence)"  # a sequence's position is fingerprinted as a pseudo-table "<name> (sequence)"
 LOCK_TIMEOUT = "10s"  # a restore that waits longer for another session's lock gives up, unchanged
@@ -100,7 +103,7 @@ def make_backup(url: str, folder: str | Path, revision: str = "unknown") -> Back
             _run("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", "--schema=public",
                              f"--snapshot={snapshot}", f"--file={partial}"], url)
             expected = _fingerprint(connection)
-        problems = compare_fingerprints(_restored_fingerprint(partial), expected, "in the dump", "in the database")
+        problems = compare_fingerprints(_restored_fingerprint(partial), expected, IN_THE_DUMP, IN_THE_DATABASE)
         if problems:
             raise BackupError(_("The dump of {shown} does not restore to the same "
                                 "database: {problems}. It was deleted.",
@@ -133,7 +136,7 @@ def verify(backup: Backup | str | Path, url: str) -> Verification:
     """Does the dump hold exactly the database at ``url`` now? Restored into a scratch database and compared."""
     path = Path(backup.path if isinstance(backup, Backup) else backup)
     now = fingerprint(url)
-    problems = compare_fingerprints(_restored_fingerprint(path), now, "in the backup", "in the database")
+    problems = compare_fingerprints(_restored_fingerprint(path), now, IN_THE_BACKUP, IN_THE_DATABASE)
     return _verification(path, url, problems, now)
 
 
@@ -147,28 +150,30 @@ def restore(backup: Backup | str | Path, url: str, *, force: bool = False) -> Ve
     path = Path(backup.path if isinstance(backup, Backup) else backup)
     label, shown = _label(path), mask_url(url)
 
-    def refuse(reason: str, fix: str = "Restore another backup (ws.backups() lists them).") -> None:
+    def refuse(reason: str, fix: str | None = None) -> None:
+        """Stop, the database untouched: ``reason`` and ``fix`` are already in the kit's language."""
         raise BackupError(_("The backup {label} {reason}, so it was not restored: "
-                            "{shown} is unchanged.", label=label, reason=reason, shown=shown), fix)
+                            "{shown} is unchanged.", label=label, reason=reason, shown=shown),
+                          fix or _("Restore another backup (ws.backups() lists them)."))
 
     if not path.is_file() or path.stat().st_size == 0:
-        refuse("is missing or empty")
+        refuse(_("is missing or empty"))
     try:
         saved = read_manifest(path)
     except FileNotFoundError:
-        refuse("has no manifest", "Restore a backup that has its manifest, or make a new one with ws.backup().")
+        refuse(_("has no manifest"), _("Restore a backup that has its manifest, or make a new one with ws.backup()."))
     except ValueError as exc:
-        refuse(f"has an unreadable manifest ({exc})")
+        refuse(_("has an unreadable manifest ({exc})", exc=exc))
     if not force and saved.database != shown:
-        refuse(f"was made of {saved.database}, not of {shown}",
-               "Restore a backup of this database (ws.backups() lists them), or pass force=True on purpose.")
+        refuse(_("was made of {source}, not of {shown}", source=saved.database, shown=shown),
+               _("Restore a backup of this database (ws.backups() lists them), or pass force=True on purpose."))
     try:
         found = _restored_fingerprint(path)
     except BackupError as exc:
-        refuse(f"is damaged ({exc.what})")
-    problems = compare_fingerprints(found, saved.fingerprint, "in the file", "when it was made")
+        refuse(_("is damaged ({what})", what=exc.what))
+    problems = compare_fingerprints(found, saved.fingerprint, IN_THE_FILE, WHEN_IT_WAS_MADE)
     if problems:
-        refuse(f"no longer matches its manifest ({'; '.join(problems)})")
+        refuse(_("no longer matches its manifest ({problems})", problems="; ".join(problems)))
     try:
         _replay(path, url)
     except BackupError as exc:
@@ -181,7 +186,7 @@ def restore(backup: Backup | str | Path, url: str, *, force: bool = False) -> Ve
         raise BackupError(_("Restoring {label} over {shown} failed and was rolled back: {what}",
                             label=label, shown=shown, what=exc.what), exc.fix) from None
     after = fingerprint(url)
-    problems = compare_fingerprints(after, saved.fingerprint, "in the database", "in the backup")
+    problems = compare_fingerprints(after, saved.fingerprint, IN_THE_DATABASE, IN_THE_BACKUP)
     if problems:
         raise BackupError(_("After restoring, {shown} does not match {label}: {problems}.",
                             shown=shown, label=label, problems='; '.join(problems)),

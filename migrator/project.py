@@ -50,7 +50,7 @@ from .errors import (
     ScriptLocationError,
     WorkspaceError,
 )
-from .i18n import _
+from .i18n import N_, _, ngettext
 from .loader import is_import_path, metadata_from
 from .plan import Plan
 from .results import Move, Revision, as_current, label
@@ -344,7 +344,7 @@ class Project:
             steps = [] if verb == "stamp" else self.steps(verb, target)
         if any(_commits_midway(script, verb) for script in steps):
             return self._move_by_alembic(verb, target, backup, handed=True, on_step=on_step,
-                                         why="a revision commits midway (autocommit_block)")
+                                         why=N_("a revision commits midway (autocommit_block)"))
         try:
             with self._progress(f"{verb} {target}"), self.transaction(load_models=False) as cfg:
                 # Read inside the transaction (BEGIN IMMEDIATE): if another process migrated
@@ -355,7 +355,7 @@ class Project:
                 after = as_current(context.get_current_heads())
         except _OwnConnection:  # env.py ignored our connection but works on this database: let it
             return self._move_by_alembic(verb, target, backup, handed=False, on_step=on_step,
-                                         why="env.py opens its own connection")
+                                         why=N_("env.py opens its own connection"))
         return self._moved(verb, before, after, backup, ATOMIC)
 
     def _move_by_alembic(self, verb: str, target: str, backup, *, handed: bool, why: str, on_step=None) -> Move:
@@ -370,12 +370,13 @@ class Project:
         except MigratorError as exc:
             after = self.current()
             stayed = self._moved(verb, before, after, None, "").steps
-            kept = (f" Revision{'s' if len(stayed) > 1 else ''} {', '.join(r for r, _ in stayed)} stayed applied"
-                    if stayed else " No revision was recorded as applied")
+            kept = (ngettext("Revision {revisions} stayed applied", "Revisions {revisions} stayed applied",
+                             len(stayed), revisions=", ".join(r for r, _step in stayed))
+                    if stayed else _("No revision was recorded as applied"))
             if "autocommit_block" in why:  # what ran before the block committed, recorded or not
-                kept += ", but what the failing revision ran before its autocommit_block() was committed"
-            raise type(exc)(f"{exc.what}{kept} ({why}: Alembic's own transactions); the database is at "
-                            f"{label(after)}.", exc.fix) from None
+                kept += _(", but what the failing revision ran before its autocommit_block() was committed")
+            raise type(exc)(_("{what} {kept} ({why}: Alembic's own transactions); the database is at {current}.",
+                              what=exc.what, kept=kept, why=_(why), current=label(after)), exc.fix) from None
         finally:
             engine.dispose()
         per = "one transaction per revision" if environment.per_migration else "env.py's transaction"

@@ -30,6 +30,16 @@ def language(request):
 
 
 @pytest.fixture
+def italian():
+    """The kit in Italian for one test, English again afterwards."""
+    import migrator
+
+    migrator.set_language("it")
+    yield
+    migrator.set_language(None)
+
+
+@pytest.fixture
 def say(language):
     """``say("Close", "Ci sei quasi")``: the words a message has in the language under test."""
     return lambda english, italian: italian if language == "it" else english

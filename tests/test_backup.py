@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -528,3 +529,38 @@ def test_a_backup_named_as_backups_lists_it_restores_from_any_folder(tmp_path, m
     ws.app().add_book("After the backup", "Someone")
     assert ws.restore(listed).ok
     assert "After the backup" not in ws.rows("books")["title"].tolist()
+
+
+def test_a_refused_restore_says_why_in_italian(tmp_path, italian):
+    dev, prod = tmp_path / "app.db", tmp_path / "prod.db"
+    for path in (dev, prod):
+        sql(path, "CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT)")
+    prods = make_backup(prod, "1", quiet=True)
+    with pytest.raises(BackupError) as caught:
+        restore(prods, dev)
+    assert caught.value.what.startswith(f"Il backup {prods.file} è stato fatto di prod.db (")
+    assert caught.value.what.endswith("non di app.db, quindi non è stato ripristinato: app.db è invariato.")
+    assert caught.value.fix.startswith("Ripristina un backup di app.db (ws.backups() li elenca), oppure passa force=True")
+    prods.manifest.unlink()
+    with pytest.raises(BackupError) as caught:
+        restore(prods.path, dev)
+    assert "non ha un manifest" in caught.value.what and caught.value.fix.startswith("Ripristina un backup che ha")
+
+
+def test_a_backup_and_its_verification_in_italian(shop, italian):
+    backup = shop.backup()
+    summary = backup._repr_markdown_()
+    assert summary.startswith(f"**Backup** `{backup.file}` di `app.db` alla revisione `0004` (")
+    assert re.search(r"\): \d+ tabelle, \d+ righe; integrità ok, verificato rispetto al database\.$", summary), summary
+    checked = verify(backup.path, shop.path / "app.db")._repr_markdown_()
+    assert checked.startswith(f"✓ **Verificato:** `{backup.file}` corrisponde a `app.db`: integrità ok, stesso schema")
+
+
+def test_a_postgresql_backups_integrity_is_shown_in_italian(italian):
+    from migrator.backup import Fingerprint
+    from migrator.pgbackup import INTEGRITY
+
+    backup = Backup(Path("backups/shop-0004-20261202T000000.dump"), "postgresql://kit@localhost/shop", "0004",
+                    "20261202T000000", Fingerprint(INTEGRITY, (), ()))
+    assert "integrità non controllata (PostgreSQL non ha un integrity_check" in backup._repr_markdown_()
+    assert "): 0 tabelle, 0 righe;" in backup._repr_markdown_()

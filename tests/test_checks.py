@@ -115,3 +115,15 @@ def test_branches_and_a_merge_pass_every_check(bookshop):
     )
     frame = run_checks(bookshop)
     assert frame["passed"].all(), frame.to_dict("records")
+
+
+def test_the_up_down_details_in_italian(bookshop, italian):
+    """up_down_consistency writes English (notebook 06 shows its source): the kit translates its detail."""
+    result = up_down_consistency(bookshop)
+    assert result.detail == "4 revisioni sono salite, scese e risalite con lo stesso schema ogni volta"
+    rev = bookshop.revision("add pages", autogenerate=False)
+    write_revision_body(bookshop, rev, "op.add_column('books', sa.Column('pages', sa.Integer()))", "pass")
+    result = up_down_consistency(bookshop)
+    assert not result.passed
+    assert result.detail.startswith("1 problema scendendo e risalendo: 0005 (books: column pages rimasto indietro)")
+    assert result.frame()["revision"].tolist() == ["0005"]  # the data stays as it is

@@ -116,3 +116,7 @@ def test_type_names_with_spaces_become_one_word():
 
     assert _type(postgresql.DOUBLE_PRECISION()) == "double_precision"
     assert _type(postgresql.TIMESTAMP(timezone=True)) == "timestamp"
+
+
+def test_an_empty_database_in_italian(bookshop, italian):
+    assert bookshop.er_diagram().source == 'erDiagram\n    EMPTY["ancora nessuna tabella"] {}'

@@ -227,3 +227,13 @@ def test_our_env_py_migrates_what_pytest_alembic_hands_it_not_the_url(tmp_path, 
     finally:
         engine.dispose()
     assert not elsewhere.exists()
+
+
+def test_what_stayed_applied_is_said_in_italian(tmp_path, italian):
+    path = stock_project(tmp_path, per_migration=True)
+    add_revision(path, "b1", None, "op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))", "op.drop_table('t')")
+    add_revision(path, "b2", "b1", "op.execute('INSERT INTO missing VALUES (1)')")
+    with pytest.raises(MigrationFailedError) as caught:
+        Workspace.open(path).upgrade()
+    assert caught.value.what.endswith(" La revisione b1 è rimasta applicata (env.py apre una connessione sua: "
+                                      "le transazioni di Alembic stesso); il database è a b1.")

@@ -16,7 +16,10 @@ from sqlalchemy.pool import NullPool
 from migrator import postgres
 from migrator.exercises import get
 
-pytestmark = pytest.mark.skipif(not postgres.available(), reason="pgserver has no wheel for this platform")
+pytestmark = [
+    pytest.mark.skipif(not postgres.available(), reason="pgserver has no wheel for this platform"),
+    pytest.mark.usefixtures("language"),  # every test in English and in Italian
+]
 
 EXERCISE = get("nb10")
 FILE = "migrations/versions/0002_index_and_check_orders.py"
@@ -94,14 +97,16 @@ def test_the_prepared_state_is_a_postgresql_database_with_orders(exercise):
     assert PLAIN_INDEX in source and "op.create_check_constraint('ck_orders_quantity_positive'" in source
 
 
-def test_starts_unsolved_and_the_solution_solves_it(exercise):
+def test_starts_unsolved_and_the_solution_solves_it(exercise, say):
     root, ws = exercise
     feedback = EXERCISE.check(root)
     assert not feedback
-    assert "SHARE lock" in feedback.message and "CONCURRENTLY" in feedback.message
+    assert say("a SHARE lock", "un lock SHARE su orders") in feedback.message and "CONCURRENTLY" in feedback.message
     feedback = EXERCISE.solve(root)
     assert feedback, feedback.message
-    assert "Safe." in feedback.message and "lock_timeout = 3s" in feedback.message
+    assert say("Safe.", "Sicura.") in feedback.message and "lock_timeout = 3s" in feedback.message
+    assert say("the index was built CONCURRENTLY and the CHECK was added NOT VALID",
+               "l'indice è stato costruito CONCURRENTLY e il CHECK è stato aggiunto NOT VALID") in feedback.message
     assert orders_state(ws) == (100_000, 0, "0001")  # the check ran on a scratch copy, not on the learner's database
     assert scratch_databases() == []
 
@@ -120,67 +125,76 @@ def test_the_solution_and_the_original_both_run_on_the_learners_database(exercis
     assert orders_state(ws) == (100_000, 0, "0001")
 
 
-def test_concurrently_inside_the_transaction_is_the_servers_refusal_explained(exercise):
+def test_concurrently_inside_the_transaction_is_the_servers_refusal_explained(exercise, say):
     feedback = check_with(exercise, SET + CONCURRENT + ADD + VALIDATE)
     assert not feedback
-    assert "cannot run inside a transaction block" in feedback.message
+    assert "cannot run inside a transaction block" in feedback.message  # PostgreSQL's words, in any language
+    assert say("That is PostgreSQL refusing", "È PostgreSQL che rifiuta") in feedback.message
     assert "autocommit_block()" in feedback.message
     assert scratch_databases() == []  # dropped although the upgrade failed
 
 
-def test_validate_in_the_same_transaction_as_the_add_is_caught(exercise):
+def test_validate_in_the_same_transaction_as_the_add_is_caught(exercise, say):
     feedback = check_with(exercise, SET + ADD + VALIDATE + BLOCK + inside(CONCURRENT))
     assert not feedback
-    assert "same transaction" in feedback.message and "ACCESS EXCLUSIVE" in feedback.message
+    assert say("same transaction", "stessa transazione") in feedback.message
+    assert say("an ACCESS EXCLUSIVE lock", "un lock ACCESS EXCLUSIVE su orders") in feedback.message
 
 
-def test_a_plain_index_build_inside_the_autocommit_block_still_blocks_writes(exercise):
+def test_a_plain_index_build_inside_the_autocommit_block_still_blocks_writes(exercise, say):
     """Its lock is gone by the time anyone looks (it committed), so the check knows it from the statement."""
     feedback = check_with(exercise, SET + ADD + BLOCK + inside(PLAIN_INDEX, VALIDATE))
     assert not feedback
-    assert "SHARE lock" in feedback.message and "postgresql_concurrently=True" in feedback.message
+    assert say("a SHARE lock", "un lock SHARE su orders") in feedback.message
+    assert say("Build it CONCURRENTLY", "Costruiscilo CONCURRENTLY") in feedback.message
+    assert "postgresql_concurrently=True" in feedback.message
 
 
-def test_a_check_added_without_not_valid_is_caught(exercise):
+def test_a_check_added_without_not_valid_is_caught(exercise, say):
     plain = "    op.create_check_constraint('ck_orders_quantity_positive', 'orders', 'quantity > 0')\n"
     feedback = check_with(exercise, SET + plain + BLOCK + inside(CONCURRENT))
     assert not feedback
-    assert "ACCESS EXCLUSIVE" in feedback.message and "NOT VALID first" in feedback.message
+    assert "ACCESS EXCLUSIVE" in feedback.message
+    assert say("nobody can read or write orders", "nessuno può leggere o scrivere orders") in feedback.message
+    assert say("NOT VALID first", "Prima aggiungi il vincolo NOT VALID") in feedback.message
 
 
-def test_no_lock_timeout_is_caught(exercise):
+def test_no_lock_timeout_is_caught(exercise, say):
     feedback = check_with(exercise, ADD + BLOCK + inside(CONCURRENT, VALIDATE))
     assert not feedback
     assert "lock_timeout = 0" in feedback.message and "SET lock_timeout" in feedback.message
+    assert say("(wait forever)", "(aspetta per sempre)") in feedback.message
+    assert say("Start upgrade() with", "Comincia upgrade() con") in feedback.message
 
 
-def test_set_local_lock_timeout_that_ends_before_the_block_is_explained(exercise):
+def test_set_local_lock_timeout_that_ends_before_the_block_is_explained(exercise, say):
     """SET LOCAL lasts one transaction; the ADD inside the autocommit block runs without it."""
     local = SET.replace("SET lock_timeout", "SET LOCAL lock_timeout")
     feedback = check_with(exercise, local + BLOCK + inside(CONCURRENT, ADD, VALIDATE))
     assert not feedback
-    assert "Your SET LOCAL lock_timeout ended" in feedback.message
+    assert say("Your SET LOCAL lock_timeout ended", "Il tuo SET LOCAL lock_timeout è finito") in feedback.message
 
 
-def test_a_lock_timeout_too_long_is_caught(exercise):
+def test_a_lock_timeout_too_long_is_caught(exercise, say):
     feedback = check_with(exercise, SET.replace("3s", "1min") + ADD + BLOCK + inside(CONCURRENT, VALIDATE))
     assert not feedback
-    assert "lock_timeout = 60s" in feedback.message and "at most 10s" in feedback.message
+    assert "lock_timeout = 60s" in feedback.message and say("at most 10s", "al massimo 10s") in feedback.message
 
 
-def test_a_constraint_left_not_valid_is_caught(exercise):
+def test_a_constraint_left_not_valid_is_caught(exercise, say):
     feedback = check_with(exercise, SET + ADD + BLOCK + inside(CONCURRENT))
     assert not feedback
-    assert "still NOT VALID" in feedback.message and "VALIDATE CONSTRAINT" in feedback.message
+    assert say("still NOT VALID", "ancora NOT VALID") in feedback.message and "VALIDATE CONSTRAINT" in feedback.message
 
 
-def test_dropping_the_constraint_from_the_revision_is_caught(exercise):
+def test_dropping_the_constraint_from_the_revision_is_caught(exercise, say):
     feedback = check_with(exercise, SET + BLOCK + inside(CONCURRENT))
     assert not feedback
-    assert "has no constraint ck_orders_quantity_positive" in feedback.message
+    assert say("has no constraint ck_orders_quantity_positive",
+               "non ha il vincolo ck_orders_quantity_positive") in feedback.message
 
 
-def test_a_syntax_error_is_reported_with_its_line(exercise):
+def test_a_syntax_error_is_reported_with_its_line(exercise, say):
     root, ws = exercise
     path = ws.path / FILE
     source = path.read_text()
@@ -188,7 +202,8 @@ def test_a_syntax_error_is_reported_with_its_line(exercise):
     feedback = EXERCISE.check(root)
     assert not feedback
     line = source[: source.index("def upgrade() -> None:")].count("\n") + 1
-    assert "not valid Python" in feedback.message and f"line {line}" in feedback.message
+    assert say("not valid Python", "non è più Python valido") in feedback.message
+    assert say(f"line {line}", f"riga {line}") in feedback.message
 
 
 def test_messages_hold_no_paths_or_database_names(exercise):
@@ -199,11 +214,13 @@ def test_messages_hold_no_paths_or_database_names(exercise):
         assert str(root) not in message and "nb10_" not in message and "/tmp" not in message
 
 
-def test_start_again_and_finish_drop_the_exercise_database(postgres_server, tmp_path):
+def test_start_again_and_finish_drop_the_exercise_database(postgres_server, tmp_path, say):
     first = EXERCISE.start(tmp_path).url
     second = EXERCISE.start(tmp_path).url  # starting over drops the first database
     assert first != second
     assert postgres.drop_database(first) is False
-    assert str(EXERCISE.finish(tmp_path)) == "The exercise's database is dropped."
+    assert str(EXERCISE.finish(tmp_path)) == say("The exercise's database is dropped.",
+                                                 "Il database dell'esercizio è stato eliminato.")
     assert postgres.drop_database(second) is False
-    assert str(EXERCISE.finish(tmp_path)) == "The exercise has no database to drop."
+    assert str(EXERCISE.finish(tmp_path)) == say("The exercise has no database to drop.",
+                                                 "L'esercizio non ha un database da eliminare.")

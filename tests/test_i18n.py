@@ -230,3 +230,26 @@ def test_the_explorer_labels_in_italian(tmp_path, italian):
     assert explorer.table_picker.description == "Tabella"
     outcome = explorer.upgrade_one()
     assert outcome.text.startswith("**upgrade** base → 0001: eseguite")
+
+
+def test_numbers_are_written_the_italian_way_in_italian_only():
+    """20.000 and 2,5 in Italian; English keeps str.format's 20,000 and 2.5, byte for byte."""
+    import numpy as np
+
+    from migrator.i18n import ngettext
+
+    try:
+        migrator.set_language("it")
+        assert ngettext("{count:,} row", "{count:,} rows", 20000, count=20000) == "20.000 righe"
+        assert ngettext("{count:,} row", "{count:,} rows", 1_000_004, count=np.int64(1_000_004)) == "1.000.004 righe"
+        assert ngettext("{count:,} row", "{count:,} rows", 1, count=1) == "1 riga"
+        timeout = _("Another connection kept {name} busy for {timeout:g} s, so {label} was "
+                    "not restored: {name} is unchanged.", name="app.db", timeout=2.5, label="backups/x.db")
+        assert "per 2,5 s" in timeout and "app.db" in timeout and "backups/x.db" in timeout  # names untouched
+        assert _("There is no revision {argument!r}.", argument=1.5) == "Non esiste la revisione 1.5."  # !r: as written
+        migrator.set_language("en")
+        assert ngettext("{count:,} row", "{count:,} rows", 20000, count=20000) == "20,000 rows"
+        assert "for 2.5 s" in _("Another connection kept {name} busy for {timeout:g} s, so {label} was "
+                                "not restored: {name} is unchanged.", name="app.db", timeout=2.5, label="x")
+    finally:
+        migrator.set_language(None)

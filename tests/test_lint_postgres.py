@@ -554,3 +554,29 @@ def test_every_postgresql_code_is_covered_by_this_file():
     source = Path(__file__).read_text()
     assert PG_CODES == set(lint_rules.codes("postgresql")) - set(lint_rules.codes("sqlite"))
     assert [code for code in sorted(PG_CODES) if f'"{code}"' not in source] == []
+
+
+# -- in Italian ---------------------------------------------------------------------------------
+
+
+def test_the_postgresql_findings_speak_italian(pg_shop, write, italian):
+    write(pg_shop, LOCKED + "op.alter_column('books', 'published_year', existing_type=sa.Integer(), type_=sa.BigInteger())")
+    hit = finding(pg_shop, "pg-table-rewrite")
+    assert hit.explanation.startswith("`books.published_year` passa da INTEGER a BIGINT: PostgreSQL riscrive l'intera tabella")
+    assert "4 righe qui" in hit.explanation
+    assert hit.fix.startswith("Invece di cambiare il tipo sul posto, fai expand e contract")
+    assert "WHERE id >= {start} AND id < {start + 10_000}" in hit.fix  # the code in the fix is still code
+    write(pg_shop, "op.add_column('books', sa.Column('isbn', sa.String(13)))")
+    hit = finding(pg_shop, "pg-no-lock-timeout")
+    assert "prende un lock ACCESS EXCLUSIVE su `books` (4 righe) senza un lock_timeout" in hit.explanation
+    assert hit.fix.startswith("Prima imposta un lock timeout, in cima a upgrade()")
+
+
+def test_an_enum_finding_in_italian_says_value_or_values(pg_shop, write, italian):
+    change = ("op.alter_column('shelves', 'mood', existing_type=sa.Enum('happy', 'sad', name='mood'), "
+              "type_=sa.Enum('happy', 'sad', {}name='mood'))")
+    write(pg_shop, change.format("'meh', "))
+    one = finding(pg_shop, "pg-enum-add-value")
+    assert "senza quel valore" in one.explanation and "Il kit esegue un upgrade intero" in one.fix
+    write(pg_shop, change.format("'meh', 'wow', "))
+    assert "senza quei valori" in finding(pg_shop, "pg-enum-add-value").explanation

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..workspace import Workspace
 from . import Exercise
 
@@ -36,7 +36,7 @@ BIRTH_YEAR = "    birth_year: Mapped[int | None]\n"
 
 THEIR_UPGRADE = "    op.add_column('authors', sa.Column('birth_year', sa.Integer(), nullable=True))"
 THEIR_DOWNGRADE = "    op.drop_column('authors', 'birth_year')"
-START_AGAIN = "or run exercise.start() to begin anew"
+START_AGAIN = N_("or run exercise.start() to begin anew")
 
 
 def prepare(ws: Workspace) -> None:
@@ -85,12 +85,12 @@ def _prod_after_upgrade(ws: Workspace) -> tuple[list[str], set[str]]:
 
 def check(ws: Workspace) -> str:
     scripts = {script.revision: script for script in ws.revisions()}
-    for rev, what in ((MINE, "yours: pages on books"), (THEIRS, "your teammate's: birth_year on authors")):
+    for rev, what in ((MINE, N_("yours: pages on books")), (THEIRS, N_("your teammate's: birth_year on authors"))):
         if rev not in scripts:
             raise AssertionError(
                 _("Revision {rev} ({what}) is gone. A rebase keeps both revisions and "
                   "changes one parent; deleting one throws away work that other "
-                  "databases may already have. Run exercise.start() to begin anew.", rev=rev, what=what)
+                  "databases may already have. Run exercise.start() to begin anew.", rev=rev, what=_(what))
             )
     prod = ws.environment("prod")
     if prod.current() != THEIRS:
@@ -110,7 +110,8 @@ def check(ws: Workspace) -> str:
               "ran {ran} and {value} books.pages. Change the parent of the revision that "
               "has run only on your laptop instead: put {THEIRS}'s down_revision back to "
               "'{BASE}', {START_AGAIN}.",
-              THEIRS=THEIRS, MINE=MINE, ran=', '.join(ran) or 'nothing', value='has' if 'books.pages' in columns else 'still has no', BASE=BASE, START_AGAIN=START_AGAIN)
+              THEIRS=THEIRS, MINE=MINE, ran=", ".join(ran) or _("nothing"),
+              value=_("has") if "books.pages" in columns else _("still has no"), BASE=BASE, START_AGAIN=_(START_AGAIN))
         )
     if theirs_parent != BASE:
         raise AssertionError(
@@ -118,7 +119,7 @@ def check(ws: Workspace) -> str:
               "{theirs_parent!r} as its parent now. A revision that has run on a shared "
               "database keeps its place in the history: put its down_revision back to "
               "'{BASE}', {START_AGAIN}.",
-              THEIRS=THEIRS, theirs_parent=theirs_parent, BASE=BASE, START_AGAIN=START_AGAIN)
+              THEIRS=THEIRS, theirs_parent=theirs_parent, BASE=BASE, START_AGAIN=_(START_AGAIN))
         )
     heads = ws.heads()
     if len(heads) > 1:
@@ -143,7 +144,7 @@ def check(ws: Workspace) -> str:
             _("{MINE} names {mine_parent!r} as its parent; after a rebase onto main it "
               "comes right after main's newest revision, {THEIRS}. Fix its "
               "down_revision, {START_AGAIN}.",
-              MINE=MINE, mine_parent=mine_parent, THEIRS=THEIRS, START_AGAIN=START_AGAIN)
+              MINE=MINE, mine_parent=mine_parent, THEIRS=THEIRS, START_AGAIN=_(START_AGAIN))
         )
     current, have = ws.current(), _columns(ws)
     if current == MINE and "authors.birth_year" not in have:
@@ -167,22 +168,21 @@ def check(ws: Workspace) -> str:
             _("Your database is at {MINE} but has only {have} of books.pages and "
               "authors.birth_year: alembic_version does not match the schema (was "
               "something stamped?). Run exercise.start() to begin anew.",
-              MINE=MINE, have=', '.join(sorted(have)) or 'neither column')
+              MINE=MINE, have=", ".join(sorted(have)) or _("neither column"))
         )
     ran, columns = _prod_after_upgrade(ws)
     assert ran == [MINE] and "books.pages" in columns, (
         _("A copy of prod upgraded to head ran {ran}; it should run {MINE} only.",
-          ran=', '.join(ran) or 'nothing', MINE=MINE)
+          ran=", ".join(ran) or _("nothing"), MINE=MINE)
     )
     docstring = Path(scripts[MINE].path).read_text().split('"""')[1]
-    note = "" if f"Revises: {THEIRS}" in docstring else (
-        f" (Change 'Revises: {BASE}' to 'Revises: {THEIRS}' in its docstring too, for the next reader.)"
-    )
-    return (
-        f"One line again: {BASE} → {THEIRS} → {MINE}. Your database is at {MINE} with books.pages and "
-        f"authors.birth_year, and prod's next upgrade runs only your {MINE}: a copy of prod upgraded to "
-        f"head ran {MINE} and has books.pages.{note}"
-    )
+    note = "" if f"Revises: {THEIRS}" in docstring else " " + _(
+        "(Change 'Revises: {BASE}' to 'Revises: {THEIRS}' in its docstring too, for the next reader.)",
+        BASE=BASE, THEIRS=THEIRS)
+    return _(
+        "One line again: {BASE} → {THEIRS} → {MINE}. Your database is at {MINE} with books.pages and "
+        "authors.birth_year, and prod's next upgrade runs only your {MINE}: a copy of prod upgraded to "
+        "head ran {MINE} and has books.pages.", BASE=BASE, THEIRS=THEIRS, MINE=MINE) + note
 
 
 EXERCISE = Exercise(
@@ -198,14 +198,14 @@ EXERCISE = Exercise(
     ),
     prepare=prepare,
     check_fn=check,
-    hint_text=(
+    hint_text=N_(
         "Two questions. Which of the two revisions has run only on your laptop? (`ws_ex.environments()` "
         "shows where prod is.) That one may get a new parent: its `down_revision`, and the `Revises:` "
         "line in its docstring. And your database has run it too: once its parent changes, what will "
         "your `alembic_version` claim about the new parent? Decide what to do with your database "
         "*before* you edit the file."
     ),
-    solution_code='''\
+    solution_code=N_('''\
 ws.environments()                     # dev at 0005 (yours), prod at 0006 (theirs, deployed)
 ws.downgrade("0004")                  # take your 0005 off your database before it moves
 path = ws.path / "migrations" / "versions" / "0005_add_pages_to_books.py"
@@ -217,5 +217,5 @@ path.write_text(
 )
 ws.upgrade()                          # 0006 (theirs), then 0005 (yours)
 ws.revision_graph()
-''',
+'''),
 )

@@ -43,7 +43,7 @@ from sqlalchemy.pool import NullPool
 
 from .. import postgres
 from ..errors import MigratorError
-from ..i18n import _
+from ..i18n import N_, _
 from ..workspace import Workspace
 from . import Exercise, Markdown
 
@@ -118,7 +118,7 @@ seconds** instead of queueing every query behind it. The result must stay the sa
 index `ix_orders_customer_id` and a validated constraint `ck_orders_quantity_positive`. The
 check runs your revision on a scratch copy on the real server and watches its locks."""
 
-HINT = """\
+HINT = N_("""\
 Take the two statements one at a time. An index is built without blocking writes by
 `CREATE INDEX CONCURRENTLY`: `op.create_index(..., postgresql_concurrently=True)`, which cannot
 run inside a transaction, so put it inside `with op.get_context().autocommit_block():`. A CHECK
@@ -127,9 +127,9 @@ is added without reading the table by `NOT VALID`: pass `postgresql_not_valid=Tr
 reads the rows under a lock that lets writes go on, but only in a transaction of its own: the
 ADD's lock lasts until its transaction ends. Start `upgrade()` with
 `op.execute("SET lock_timeout = '3s'")`: a plain SET, since `SET LOCAL` ends with the first
-transaction. To try it on your own database: `ws_ex.upgrade()`, and `ws_ex.downgrade()` to go back."""
+transaction. To try it on your own database: `ws_ex.upgrade()`, and `ws_ex.downgrade()` to go back.""")
 
-SOLUTION = '''\
+SOLUTION = N_('''\
 # ws is the exercise workspace (ws_ex in the notebook): write the new upgrade() into 0002.
 path = ws.path / "migrations/versions/0002_index_and_check_orders.py"
 source = path.read_text()
@@ -151,7 +151,7 @@ path.write_text(source[:start] + """def upgrade() -> None:
 
 
 """ + source[end:])
-'''
+''')
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ class PostgresExercise(Exercise):
                 dropped = postgres.drop_database(url)
             except MigratorError:  # not a database of the kit's server: not ours to drop
                 dropped = False
-        return Markdown("The exercise's database is dropped." if dropped else "The exercise has no database to drop.")
+        return Markdown(_("The exercise's database is dropped.") if dropped else _("The exercise has no database to drop."))
 
 
 def prepare(ws: Workspace) -> None:
@@ -318,7 +318,7 @@ def check(ws: Workspace) -> str:
         raise AssertionError(
             _("The head should still be {HEAD}, but the heads are {heads}. Only "
               "upgrade() of 0002 needs changing; start over with ws_ex = exercise.start().",
-              HEAD=HEAD, heads=', '.join(ws.heads()) or 'none'))
+              HEAD=HEAD, heads=", ".join(ws.heads()) or _("none")))
     if not postgres.available():
         raise AssertionError(_("This exercise needs the kit's PostgreSQL server, which "
                                "cannot run here."))
@@ -347,25 +347,24 @@ def _check_on(scratch: Workspace, url: str) -> str:
               "downgrade() was fine as it was: put it back, or run what needs it in an "
               "autocommit_block().", what=exc.what)) from None
     timeouts = sorted({s.lock_timeout_ms for s in statements if s.takes in BLOCKS_WRITES})
-    return (
-        f"Safe. On a scratch copy with {SCRATCH_ROWS:,} orders, nothing that read the whole table held a lock that "
-        f"blocks writes: {_summary(statements)}. Every statement that took a strong lock ran with lock_timeout = "
-        f"{' / '.join(_ms(t) for t in timeouts) or 'its setting'}. The index is valid, the constraint validated, "
-        "and the downgrade works."
-    )
+    return _(
+        "Safe. On a scratch copy with {rows:,} orders, nothing that read the whole table held a lock that "
+        "blocks writes: {summary}. Every statement that took a strong lock ran with lock_timeout = "
+        "{timeouts}. The index is valid, the constraint validated, and the downgrade works.",
+        rows=SCRATCH_ROWS, summary=_summary(statements),
+        timeouts=" / ".join(_ms(t) for t in timeouts) or _("its setting"))
 
 
 def _failure(exc: MigratorError) -> str:
     what = exc.what.split(" Nothing was changed")[0].rstrip(".")
     if "cannot run inside a transaction block" in what:
-        return (
-            f"The upgrade failed on the scratch copy: {what}. That is PostgreSQL refusing CREATE INDEX "
+        return _(
+            "The upgrade failed on the scratch copy: {what}. That is PostgreSQL refusing CREATE INDEX "
             "CONCURRENTLY inside a transaction, and Alembic runs each revision in one. Put the statement "
-            "inside `with op.get_context().autocommit_block():`, where each statement commits on its own."
-        )
+            "inside `with op.get_context().autocommit_block():`, where each statement commits on its own.", what=what)
     if "lock_timeout" in what:
-        return f"The upgrade gave up on a lock on the scratch copy, where nothing else runs: {what}."
-    return f"The upgrade failed on the scratch copy: {what}. Fix upgrade() and check again."
+        return _("The upgrade gave up on a lock on the scratch copy, where nothing else runs: {what}.", what=what)
+    return _("The upgrade failed on the scratch copy: {what}. Fix upgrade() and check again.", what=what)
 
 
 def _judge(statements: list[Statement], source: str = "") -> None:
@@ -378,13 +377,14 @@ def _judge(statements: list[Statement], source: str = "") -> None:
         lock = _mode(statement.takes)
         if statement.lock_timeout_ms == 0:
             raise AssertionError(
-                f"`{statement.short}` takes {lock} lock on orders, with lock_timeout = 0 (wait forever). "
-                "Behind a long transaction it would wait, and every query on orders would queue behind it. "
-                + ("Your SET LOCAL lock_timeout ended with the transaction it ran in, and the autocommit block "
-                   "starts new ones: use a plain SET (op.execute(\"SET lock_timeout = '3s'\"))."
+                _("`{short}` takes {lock} lock on orders, with lock_timeout = 0 (wait forever). "
+                  "Behind a long transaction it would wait, and every query on orders would queue behind it.",
+                  short=statement.short, lock=lock) + " "
+                + (_("Your SET LOCAL lock_timeout ended with the transaction it ran in, and the autocommit block "
+                     "starts new ones: use a plain SET (op.execute(\"SET lock_timeout = '3s'\")).")
                    if re.search(r"SET\s+LOCAL\s+lock_timeout", source, flags=re.IGNORECASE) else
-                   "Start upgrade() with op.execute(\"SET lock_timeout = '3s'\"): a plain SET, since SET LOCAL "
-                   "ends with the first transaction."))
+                   _("Start upgrade() with op.execute(\"SET lock_timeout = '3s'\"): a plain SET, since SET LOCAL "
+                     "ends with the first transaction.")))
         if statement.lock_timeout_ms > MAX_LOCK_TIMEOUT_MS:
             raise AssertionError(
                 _("`{short}` takes {lock} lock on orders with lock_timeout = {ms}: every "
@@ -397,29 +397,32 @@ def _blocking_scan(statement: Statement, statements: list[Statement]) -> str:
     lock = _mode(statement.held[-1])
     text = statement.text.upper()
     if "VALIDATE CONSTRAINT" in text:
-        return (
-            f"`{statement.short}` read every row while the transaction still held {lock} lock on orders, "
+        return _(
+            "`{short}` read every row while the transaction still held {lock} lock on orders, "
             "taken by the ADD CONSTRAINT ... NOT VALID before it in the same transaction (a lock lasts until "
             "the transaction ends). Commit in between: run the VALIDATE inside "
-            "`with op.get_context().autocommit_block():`, in a transaction of its own.")
+            "`with op.get_context().autocommit_block():`, in a transaction of its own.", short=statement.short, lock=lock)
     if re.match(r"CREATE (UNIQUE )?INDEX", text):
         concurrently = "CONCURRENTLY" in text
-        return (
-            f"`{statement.short}` reads every row while the migration holds {lock} lock on orders: every INSERT, "
-            "UPDATE and DELETE waits until the index is built. "
-            + ("It is CONCURRENTLY, but an earlier statement's lock is still held: run it first in the "
-               "autocommit_block, or commit before it." if concurrently else
-               "Build it CONCURRENTLY: op.create_index(..., postgresql_concurrently=True), inside "
-               "`with op.get_context().autocommit_block():`."))
+        return _(
+            "`{short}` reads every row while the migration holds {lock} lock on orders: every INSERT, "
+            "UPDATE and DELETE waits until the index is built.", short=statement.short, lock=lock) + " " + (
+            _("It is CONCURRENTLY, but an earlier statement's lock is still held: run it first in the "
+              "autocommit_block, or commit before it.") if concurrently else
+            _("Build it CONCURRENTLY: op.create_index(..., postgresql_concurrently=True), inside "
+              "`with op.get_context().autocommit_block():`."))
     if "ADD" in text:
-        who = "read or write" if statement.held[-1] == "AccessExclusiveLock" else "write"
-        return (
-            f"`{statement.short}` checks every row while the migration holds {lock} lock on orders: nobody "
-            f"can {who} orders until it is done. Add it NOT VALID first (no scan: only new rows are checked), "
-            "then VALIDATE CONSTRAINT in a transaction of its own.")
+        who = _("read or write") if statement.held[-1] == "AccessExclusiveLock" else _("write")
+        return _(
+            "`{short}` checks every row while the migration holds {lock} lock on orders: nobody "
+            "can {who} orders until it is done. Add it NOT VALID first (no scan: only new rows are checked), "
+            "then VALIDATE CONSTRAINT in a transaction of its own.", short=statement.short, lock=lock, who=who)
     others = [s.short for s in statements if s is not statement]
-    return (f"`{statement.short}` reads every row of orders while the migration holds {lock} lock on it"
-            + (f" (the statements around it: {'; '.join(others)})" if others else "") + ".")
+    if others:
+        return _("`{short}` reads every row of orders while the migration holds {lock} lock on it "
+                 "(the statements around it: {others}).", short=statement.short, lock=lock, others="; ".join(others))
+    return _("`{short}` reads every row of orders while the migration holds {lock} lock on it.",
+             short=statement.short, lock=lock)
 
 
 def _check_result(scratch: Workspace) -> None:
@@ -463,16 +466,19 @@ def _summary(statements: list[Statement]) -> str:
     texts = [statement.text.upper() for statement in statements]
     parts = []
     if any("CONCURRENTLY" in text and "INDEX" in text for text in texts):
-        parts.append("the index was built CONCURRENTLY")
+        parts.append(_("the index was built CONCURRENTLY"))
     if any("NOT VALID" in text for text in texts) and any("VALIDATE CONSTRAINT" in text for text in texts):
-        parts.append("the CHECK was added NOT VALID, then validated in a transaction of its own")
-    return " and ".join(parts) or "no statement on orders held a lock that blocks writes"
+        parts.append(_("the CHECK was added NOT VALID, then validated in a transaction of its own"))
+    return _(" and ").join(parts) or _("no statement on orders held a lock that blocks writes")
 
 
 def _mode(mode: str) -> str:
-    """'AccessExclusiveLock' -> 'an ACCESS EXCLUSIVE', as the PostgreSQL documentation writes the mode."""
+    """'AccessExclusiveLock' -> 'an ACCESS EXCLUSIVE', as the PostgreSQL documentation writes the mode.
+
+    With its English article; in Italian the name alone (the messages say "un lock {lock}").
+    """
     name = re.sub(r"(?<!^)(?=[A-Z])", " ", mode.removesuffix("Lock")).upper()
-    return f"{'an' if name[0] in 'AEIOU' else 'a'} {name}"
+    return _("an {mode}", mode=name) if name[0] in "AEIOU" else _("a {mode}", mode=name)
 
 
 def _ms(milliseconds: int) -> str:

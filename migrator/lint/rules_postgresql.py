@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from alembic.operations import ops as alembic_ops
 from sqlalchemy.dialects import postgresql
 
+from ..i18n import N_, _, ngettext
 from .facts import not_null_check
 from .findings import WARNING, WILL_FAIL, Finding
 from .recorder import in_autocommit, same_transaction, transaction_of
@@ -50,7 +51,7 @@ _DIALECT = postgresql.dialect()
 #: How a later transaction is written in a revision (Alembic commits what ran before it).  In a fix, each
 #: piece of code is in backticks, and a piece that ends with ':' holds the piece after it.
 AUTOCOMMIT = "with op.get_context().autocommit_block():"
-_KIT_MOVES = ("The kit runs a whole upgrade (every pending revision) in one transaction; a revision with an "
+_KIT_MOVES = N_("The kit runs a whole upgrade (every pending revision) in one transaction; a revision with an "
               "`autocommit_block()` makes it run the way Alembic does, committing before the block.")
 
 
@@ -76,20 +77,22 @@ def type_change(op, ctx: Context) -> list[Finding]:
     if using is None and ctx.facts.automatic_cast(old_sql, new_sql) is False:
         found.append(Finding(
             "pg-type-needs-using", WILL_FAIL, table, column,
-            f"`{table}.{column}` changes from {old_sql} to {new_sql}, which PostgreSQL does not cast by itself: "
-            f"the ALTER fails (\"column cannot be cast automatically\") whatever the data, even on an empty table.",
-            f"Say how to convert: `op.alter_column('{table}', '{column}', type_={_render(new)}, "
-            f"postgresql_using='{column}::{new_sql.lower()}')` (values that do not convert still fail). "
-            + (f"`{table}` has rows: prefer the steps of pg-table-rewrite." if ctx.facts.rows(table) else ""),
+            _("`{table}.{column}` changes from {old} to {new}, which PostgreSQL does not cast by itself: "
+              "the ALTER fails (\"column cannot be cast automatically\") whatever the data, even on an empty table.",
+              table=table, column=column, old=old_sql, new=new_sql),
+            _("Say how to convert: `op.alter_column('{table}', '{column}', type_={type}, "
+              "postgresql_using='{column}::{cast}')` (values that do not convert still fail).",
+              table=table, column=column, type=_render(new), cast=new_sql.lower()) + " "
+            + (_("`{table}` has rows: prefer the steps of pg-table-rewrite.", table=table) if ctx.facts.rows(table) else ""),
         ))
     rows = ctx.facts.rows(table)
     if rows and rewrites_on_postgresql(old, new, utc=_utc(ctx)):
         found.append(Finding(
             "pg-table-rewrite", WARNING, table, column,
-            f"`{table}.{column}` changes from {old_sql} to {new_sql}: PostgreSQL rewrites the whole table "
-            f"({_n(rows, 'row')} here, and its indexes) under an ACCESS EXCLUSIVE lock, so nothing reads or writes "
-            f"`{table}` until it is done. (A longer varchar, varchar to text, a numeric with more precision change "
-            "only the catalog.)",
+            _("`{table}.{column}` changes from {old} to {new}: PostgreSQL rewrites the whole table "
+              "({rows} here, and its indexes) under an ACCESS EXCLUSIVE lock, so nothing reads or writes "
+              "`{table}` until it is done. (A longer varchar, varchar to text, a numeric with more precision change "
+              "only the catalog.)", table=table, column=column, old=old_sql, new=new_sql, rows=_n(rows, "row")),
             _expand_contract(ctx, table, column, old_sql, new, using),
         ))
     return found
@@ -98,15 +101,17 @@ def type_change(op, ctx: Context) -> list[Finding]:
 def _expand_contract(ctx: Context, table: str, column: str, old_sql: str, new, using: str | None) -> str:
     new_column, key = f"{column}_new", _key(ctx, table)
     value = using or f"CAST({column} AS {pg_type(new)})"
-    return (
+    return _(
         "Expand and contract instead of changing the type in place: "
-        f"(1) `op.add_column('{table}', sa.Column('{new_column}', {_render(new)}, nullable=True))` (no rewrite); "
-        f"(2) backfill in batches, each its own short transaction: `max_id = op.get_bind().execute(sa.text("
-        f"\"SELECT max({key}) FROM {table}\")).scalar() or 0` then `{AUTOCOMMIT}` `for start in range(0, max_id + 1, "
-        f"10_000): op.execute(f\"UPDATE {table} SET {new_column} = {value} WHERE {key} >= {{start}} AND {key} < "
-        f"{{start + 10_000}}\")`, and keep the two in step while the app writes (a trigger, or the app writes both); "
-        f"(3) switch the app to `{new_column}`; (4) in a later revision, contract: `op.drop_column('{table}', "
-        f"'{column}')` and `op.alter_column('{table}', '{new_column}', new_column_name='{column}')`."
+        "(1) `op.add_column('{table}', sa.Column('{new_column}', {type}, nullable=True))` (no rewrite); "
+        "(2) backfill in batches, each its own short transaction: `max_id = op.get_bind().execute(sa.text("
+        "\"SELECT max({key}) FROM {table}\")).scalar() or 0` then `{autocommit}` `for start in range(0, max_id + 1, "
+        "10_000): op.execute(f\"UPDATE {table} SET {new_column} = {value} WHERE {key} >= {{start}} AND {key} < "
+        "{{start + 10_000}}\")`, and keep the two in step while the app writes (a trigger, or the app writes both); "
+        "(3) switch the app to `{new_column}`; (4) in a later revision, contract: `op.drop_column('{table}', "
+        "'{column}')` and `op.alter_column('{table}', '{new_column}', new_column_name='{column}')`.",
+        table=table, column=column, new_column=new_column, type=_render(new), key=key, autocommit=AUTOCOMMIT,
+        value=value,
     )
 
 
@@ -123,15 +128,17 @@ def add_column_rewrite(op, ctx: Context) -> list[Finding]:
     default, expression = why
     return [Finding(
         "pg-table-rewrite", WARNING, table, column.name,
-        f"The new column `{table}.{column.name}` has {default}: PostgreSQL computes it for each of the "
-        f"{_n(rows, 'row')} here and rewrites the table under an ACCESS EXCLUSIVE lock, so nothing reads or writes "
-        f"`{table}` until it is done. (A constant default, or now(), is stored once since PostgreSQL 11: no rewrite.)",
-        f"Add the column without it, give new rows the default, then fill the old rows in batches: "
-        f"`op.add_column('{table}', sa.Column('{column.name}', {_render(column.type)}, nullable=True))`; "
-        f"`op.alter_column('{table}', '{column.name}', server_default=sa.text(\"{expression}\"))` (new rows only: no "
-        f"rewrite); then `{AUTOCOMMIT}` `op.execute(\"UPDATE {table} SET {column.name} = {expression} WHERE "
-        f"{_key(ctx, table)} >= ... AND {_key(ctx, table)} < ...\")` batch by batch. Make it NOT NULL afterwards the way "
-        "pg-not-null-scan says.",
+        _("The new column `{table}.{column}` has {default}: PostgreSQL computes it for each of the "
+          "{rows} here and rewrites the table under an ACCESS EXCLUSIVE lock, so nothing reads or writes "
+          "`{table}` until it is done. (A constant default, or now(), is stored once since PostgreSQL 11: no rewrite.)",
+          table=table, column=column.name, default=default, rows=_n(rows, "row")),
+        _("Add the column without it, give new rows the default, then fill the old rows in batches: "
+          "`op.add_column('{table}', sa.Column('{column}', {type}, nullable=True))`; "
+          "`op.alter_column('{table}', '{column}', server_default=sa.text(\"{expression}\"))` (new rows only: no "
+          "rewrite); then `{autocommit}` `op.execute(\"UPDATE {table} SET {column} = {expression} WHERE "
+          "{key} >= ... AND {key} < ...\")` batch by batch. Make it NOT NULL afterwards the way "
+          "pg-not-null-scan says.", table=table, column=column.name, type=_render(column.type), expression=expression,
+          autocommit=AUTOCOMMIT, key=_key(ctx, table)),
     )]
 
 
@@ -141,9 +148,9 @@ def _rewriting_default(column: sa.Column, ctx: Context) -> tuple[str, str] | Non
         if column.computed.persisted is not True:
             return None  # VIRTUAL (PostgreSQL 18+): computed when read, nothing is written
         text = str(column.computed.sqltext)
-        return f"a generated value (GENERATED ALWAYS AS ({text}) STORED)", text
+        return _("a generated value (GENERATED ALWAYS AS ({text}) STORED)", text=text), text
     if column.identity is not None:
-        return "an identity (a nextval() per row)", "nextval('<its sequence>')"
+        return _("an identity (a nextval() per row)"), "nextval('<its sequence>')"
     default = column.server_default
     if default is None or not isinstance(default, sa.DefaultClause):
         return None
@@ -151,13 +158,15 @@ def _rewriting_default(column: sa.Column, ctx: Context) -> tuple[str, str] | Non
     text = arg if isinstance(arg, str) else str(arg.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
     version = ctx.facts.server_version
     if version is not None and version < (11,):
-        return f"a default ({text}), which PostgreSQL {version[0]} writes into every row (before 11, any default does)", text
+        return _("a default ({text}), which PostgreSQL {version} writes into every row (before 11, any default does)",
+                 text=text, version=version[0]), text
     if isinstance(arg, str):
         return None  # a constant: stored once in the catalog
     volatile = ctx.facts.volatile_functions(text)
     if not volatile:
         return None
-    return f"a volatile default `{text}` ({', '.join(f + '()' for f in volatile)}: a different value for each row)", text
+    return _("a volatile default `{text}` ({functions}: a different value for each row)",
+             text=text, functions=", ".join(f + "()" for f in volatile)), text
 
 
 # -- CREATE INDEX, and CONCURRENTLY in a transaction ----------------------------------------
@@ -184,21 +193,20 @@ def index_not_concurrent(op, ctx: Context) -> list[Finding]:
             continue
         block = f"`{AUTOCOMMIT}` `{concurrent}`"
         if constraint:
-            what = f"The unique constraint `{name}` builds its index on `{table}`"
-            fix = (f"Build the index concurrently, then make it the constraint: {block}, then "
-                   f"`op.execute('ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}')` (a quick "
-                   "catalog change).")
+            what = _("The unique constraint `{name}` builds its index on `{table}` holds a SHARE lock on `{table}` for "
+                     "the whole build over its {rows}: every INSERT, UPDATE and DELETE waits until the index is built.",
+                     name=name, table=table, rows=_n(rows, "row"))
+            fix = _("Build the index concurrently, then make it the constraint: {block}, then "
+                    "`op.execute('ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}')` (a quick "
+                    "catalog change).", block=block, table=table, name=name)
         else:
-            what = f"`CREATE INDEX {name}` on `{table}` (without CONCURRENTLY)"
-            fix = (f"Build it without blocking writes: {block}. If a concurrent build fails it leaves an INVALID "
-                   f"index: drop it (`op.drop_index('{name}', table_name='{table}', if_exists=True, "
-                   "postgresql_concurrently=True)`, in the block too) and run it again.")
-        found.append(Finding(
-            "pg-index-not-concurrent", WARNING, table, None,
-            f"{what} holds a SHARE lock on `{table}` for the whole build over its {_n(rows, 'row')}: every "
-            "INSERT, UPDATE and DELETE waits until the index is built.",
-            fix,
-        ))
+            what = _("`CREATE INDEX {name}` on `{table}` (without CONCURRENTLY) holds a SHARE lock on `{table}` for "
+                     "the whole build over its {rows}: every INSERT, UPDATE and DELETE waits until the index is built.",
+                     name=name, table=table, rows=_n(rows, "row"))
+            fix = _("Build it without blocking writes: {block}. If a concurrent build fails it leaves an INVALID "
+                    "index: drop it (`op.drop_index('{name}', table_name='{table}', if_exists=True, "
+                    "postgresql_concurrently=True)`, in the block too) and run it again.", block=block, name=name, table=table)
+        found.append(Finding("pg-index-not-concurrent", WARNING, table, None, what, fix))
     return found
 
 
@@ -217,9 +225,10 @@ def concurrently_in_transaction(op, ctx: Context) -> list[Finding]:
         cases = [(_table_in(s), f"`{' '.join(s.split())[:80]}`") for s in statements(op, _DIALECT) if concurrently(s)]
     return [Finding(
         "pg-concurrently-in-transaction", WILL_FAIL, table, None,
-        f"{what} runs inside the revision's transaction, and PostgreSQL refuses CONCURRENTLY there "
-        "(\"cannot run inside a transaction block\"): the upgrade will fail (and be rolled back).",
-        f"Run it outside the transaction: put it under `{AUTOCOMMIT}`. {_KIT_MOVES}",
+        _("{what} runs inside the revision's transaction, and PostgreSQL refuses CONCURRENTLY there "
+          "(\"cannot run inside a transaction block\"): the upgrade will fail (and be rolled back).", what=what),
+        _("Run it outside the transaction: put it under `{autocommit}`. {kit_moves}",
+          autocommit=AUTOCOMMIT, kit_moves=_(_KIT_MOVES)),
     ) for table, what in cases]
 
 
@@ -245,22 +254,37 @@ def constraint_not_valid(op, ctx: Context) -> list[Finding]:
         rows = ctx.facts.rows(constraint.table)
         if not rows:
             continue
-        label = "foreign key" if constraint.kind == "foreign key" else "CHECK constraint"
-        lock = (f"SHARE ROW EXCLUSIVE on `{constraint.table}` and `{constraint.referent}` (no writes to either)"
-                if constraint.kind == "foreign key" else f"ACCESS EXCLUSIVE on `{constraint.table}` (no reads or writes)")
+        foreign = constraint.kind == "foreign key"
+        lock = (_("SHARE ROW EXCLUSIVE on `{table}` and `{referent}` (no writes to either)",
+                  table=constraint.table, referent=constraint.referent)
+                if foreign else _("ACCESS EXCLUSIVE on `{table}` (no reads or writes)", table=constraint.table))
         if not constraint.not_valid:
-            what = (f"The {label} `{constraint.name}` is added and checked against all {_n(rows, 'row')} of "
-                    f"`{constraint.table}` at once, holding {lock} for the whole scan.")
+            what = _(_CHECKED_AT_ONCE[foreign], name=constraint.name, rows=_n(rows, "row"), table=constraint.table,
+                     lock=lock)
         else:
             validation = _validation(op, constraint, ctx)
             if validation is None or not same_transaction(op, validation):
                 continue  # NOT VALID, validated later (or in a later revision): the near miss that passes
-            what = (f"The {label} `{constraint.name}` is added NOT VALID, but validated in the same transaction: the "
-                    f"scan of the {_n(rows, 'row')} of `{constraint.table}` still runs under {lock}, taken by the ADD "
-                    "and held until the transaction ends.")
+            what = _(_VALIDATED_TOO_SOON[foreign], name=constraint.name, rows=_n(rows, "row"), table=constraint.table,
+                     lock=lock)
         found.append(Finding("pg-constraint-not-valid", WARNING, constraint.table, None, what,
                              _not_valid_fix(constraint, isinstance(op, alembic_ops.ExecuteSQLOp))))
     return found
+
+
+#: What adding a constraint checked at once does (keyed by: is it a foreign key?), whole sentences for translation.
+_CHECKED_AT_ONCE = {
+    True: N_("The foreign key `{name}` is added and checked against all {rows} of `{table}` at once, holding {lock} "
+             "for the whole scan."),
+    False: N_("The CHECK constraint `{name}` is added and checked against all {rows} of `{table}` at once, holding "
+              "{lock} for the whole scan."),
+}
+_VALIDATED_TOO_SOON = {
+    True: N_("The foreign key `{name}` is added NOT VALID, but validated in the same transaction: the scan of the "
+             "{rows} of `{table}` still runs under {lock}, taken by the ADD and held until the transaction ends."),
+    False: N_("The CHECK constraint `{name}` is added NOT VALID, but validated in the same transaction: the scan of "
+              "the {rows} of `{table}` still runs under {lock}, taken by the ADD and held until the transaction ends."),
+}
 
 
 @dataclass(frozen=True)
@@ -286,11 +310,11 @@ def _validation(add, constraint: _Added, ctx: Context):
 
 def _not_valid_fix(constraint: _Added, as_sql: bool) -> str:
     add = (f"`op.execute(\"ALTER TABLE {constraint.table} ADD CONSTRAINT {constraint.name} {constraint.definition} "
-           "NOT VALID\")`" + ("" if as_sql else " (or the same operation with `postgresql_not_valid=True`)"))
+           "NOT VALID\")`" + ("" if as_sql else " " + _("(or the same operation with `postgresql_not_valid=True`)")))
     validate = f"`{AUTOCOMMIT}` `op.execute('ALTER TABLE {constraint.table} VALIDATE CONSTRAINT {constraint.name}')`"
-    return (f"Add it without the scan, then validate it in a later transaction, where the scan takes only SHARE UPDATE "
-            f"EXCLUSIVE (reads and writes go on): {add}, then {validate} (or the VALIDATE in a later revision). New rows "
-            "are checked from the ADD on.")
+    return _("Add it without the scan, then validate it in a later transaction, where the scan takes only SHARE UPDATE "
+             "EXCLUSIVE (reads and writes go on): {add}, then {validate} (or the VALIDATE in a later revision). New rows "
+             "are checked from the ADD on.", add=add, validate=validate)
 
 
 # -- ALTER TYPE ... ADD VALUE ---------------------------------------------------------------
@@ -310,12 +334,14 @@ def enum_add_value(op, ctx: Context) -> list[Finding]:
         if added is None:
             continue
         enum, value = added
-        fix = f"Run it outside the transaction: `{AUTOCOMMIT}` `op.execute(\"{' '.join(statement.split())}\")`. {_KIT_MOVES}"
+        fix = _("Run it outside the transaction: `{autocommit}` `op.execute(\"{statement}\")`. {kit_moves}",
+                autocommit=AUTOCOMMIT, statement=" ".join(statement.split()), kit_moves=_(_KIT_MOVES))
         if version is not None and version < (12,):
             found.append(Finding(
                 "pg-enum-add-value", WILL_FAIL, enum, None,
-                f"`ALTER TYPE {enum} ADD VALUE '{value}'` runs inside the revision's transaction, which PostgreSQL "
-                f"{version[0]} refuses (\"cannot run inside a transaction block\", before 12): the upgrade will fail.",
+                _("`ALTER TYPE {enum} ADD VALUE '{value}'` runs inside the revision's transaction, which PostgreSQL "
+                  "{version} refuses (\"cannot run inside a transaction block\", before 12): the upgrade will fail.",
+                  enum=enum, value=value, version=version[0]),
                 fix,
             ))
             continue
@@ -323,18 +349,19 @@ def enum_add_value(op, ctx: Context) -> list[Finding]:
         if used is not None:
             found.append(Finding(
                 "pg-enum-add-value", WILL_FAIL, enum, None,
-                f"`ALTER TYPE {enum} ADD VALUE '{value}'` runs inside the revision's transaction, and the same "
-                f"transaction then uses '{value}' ({used}): PostgreSQL refuses a new value before it is committed "
-                "(\"unsafe use of new value\"), so the upgrade will fail.",
-                fix + " The statements that use it then run in a later transaction.",
+                _("`ALTER TYPE {enum} ADD VALUE '{value}'` runs inside the revision's transaction, and the same "
+                  "transaction then uses '{value}' ({used}): PostgreSQL refuses a new value before it is committed "
+                  "(\"unsafe use of new value\"), so the upgrade will fail.", enum=enum, value=value, used=used),
+                fix + " " + _("The statements that use it then run in a later transaction."),
             ))
         else:
             found.append(Finding(
                 "pg-enum-add-value", WARNING, enum, None,
-                f"`ALTER TYPE {enum} ADD VALUE '{value}'` runs inside a transaction: PostgreSQL "
-                f"{version[0] if version else '12+'} allows it, but '{value}' cannot be used until that transaction "
-                "commits, so a later revision of the same upgrade that uses it fails (\"unsafe use of new value\"). "
-                "Before PostgreSQL 12 the statement itself fails.",
+                _("`ALTER TYPE {enum} ADD VALUE '{value}'` runs inside a transaction: PostgreSQL "
+                  "{version} allows it, but '{value}' cannot be used until that transaction "
+                  "commits, so a later revision of the same upgrade that uses it fails (\"unsafe use of new value\"). "
+                  "Before PostgreSQL 12 the statement itself fails.", enum=enum, value=value,
+                  version=version[0] if version else "12+"),
                 fix,
             ))
     return found
@@ -347,9 +374,9 @@ def _uses_value(add, value: str, ctx: Context) -> str | None:
         if not same_transaction(add, later):
             continue
         if isinstance(later, alembic_ops.ExecuteSQLOp) and literal in text_of(later, _DIALECT):
-            return "an op.execute() statement"
+            return _("an op.execute() statement")
         if isinstance(later, alembic_ops.BulkInsertOp) and any(value in row.values() for row in later.rows):
-            return "a bulk_insert"
+            return _("a bulk_insert")
     return None
 
 
@@ -368,12 +395,16 @@ def _enum_change(op, ctx: Context) -> list[Finding]:
     adds = "; ".join(f"op.execute(\"ALTER TYPE {new.name} ADD VALUE IF NOT EXISTS '{v}'\")" for v in missing)
     return [Finding(
         "pg-enum-add-value", WARNING, op.table_name, op.column_name,
-        f"`{op.table_name}.{op.column_name}` becomes an enum with {', '.join(repr(v) for v in missing)}, but the "
-        f"type `{new.name}` exists on PostgreSQL without {'it' if len(missing) == 1 else 'them'}: Alembic renders "
-        f"`ALTER COLUMN ... TYPE {new.name}`, which adds no value, and rows with the new "
-        f"value{'' if len(missing) == 1 else 's'} are refused afterwards.",
-        f"Add the values with ALTER TYPE, outside a transaction: `{AUTOCOMMIT}` `{adds}` (the alter_column is then "
-        f"not needed). {_KIT_MOVES}",
+        ngettext("`{table}.{column}` becomes an enum with {values}, but the type `{enum}` exists on PostgreSQL "
+                 "without it: Alembic renders `ALTER COLUMN ... TYPE {enum}`, which adds no value, and rows with the "
+                 "new value are refused afterwards.",
+                 "`{table}.{column}` becomes an enum with {values}, but the type `{enum}` exists on PostgreSQL "
+                 "without them: Alembic renders `ALTER COLUMN ... TYPE {enum}`, which adds no value, and rows with the "
+                 "new values are refused afterwards.",
+                 len(missing), table=op.table_name, column=op.column_name,
+                 values=", ".join(repr(v) for v in missing), enum=new.name),
+        _("Add the values with ALTER TYPE, outside a transaction: `{autocommit}` `{adds}` (the alter_column is then "
+          "not needed). {kit_moves}", autocommit=AUTOCOMMIT, adds=adds, kit_moves=_(_KIT_MOVES)),
     )]
 
 
@@ -399,14 +430,16 @@ def not_null_scan(op, ctx: Context) -> list[Finding]:
         check = f"ck_{table}_{column}_not_null"[:63]
         found.append(Finding(
             "pg-not-null-scan", WARNING, table, column,
-            f"`{table}.{column}` becomes NOT NULL: PostgreSQL reads all {_n(rows, 'row')} of `{table}` to check, "
-            f"holding an ACCESS EXCLUSIVE lock (no reads or writes) for the whole scan."
-            + (f" PostgreSQL {version[0]} scans even with a validated CHECK (12 and later do not)." if old else ""),
-            f"Prove it first with a CHECK validated in a later transaction, so SET NOT NULL (PostgreSQL 12+) needs no "
-            f"scan: `op.create_check_constraint('{check}', '{table}', '{column} IS NOT NULL', postgresql_not_valid=True)`; "
-            f"`{AUTOCOMMIT}` `op.execute('ALTER TABLE {table} VALIDATE CONSTRAINT {check}')`; then "
-            f"`op.alter_column('{table}', '{column}', nullable=False)`; then `op.drop_constraint('{check}', '{table}', "
-            "type_='check')`.",
+            _("`{table}.{column}` becomes NOT NULL: PostgreSQL reads all {rows} of `{table}` to check, "
+              "holding an ACCESS EXCLUSIVE lock (no reads or writes) for the whole scan.",
+              table=table, column=column, rows=_n(rows, "row"))
+            + (" " + _("PostgreSQL {version} scans even with a validated CHECK (12 and later do not).",
+                       version=version[0]) if old else ""),
+            _("Prove it first with a CHECK validated in a later transaction, so SET NOT NULL (PostgreSQL 12+) needs no "
+              "scan: `op.create_check_constraint('{check}', '{table}', '{column} IS NOT NULL', postgresql_not_valid=True)`; "
+              "`{autocommit}` `op.execute('ALTER TABLE {table} VALIDATE CONSTRAINT {check}')`; then "
+              "`op.alter_column('{table}', '{column}', nullable=False)`; then `op.drop_constraint('{check}', '{table}', "
+              "type_='check')`.", check=check, table=table, column=column, autocommit=AUTOCOMMIT),
         ))
     return found
 
@@ -467,13 +500,14 @@ def no_lock_timeout(revision: Revision, ctx: Context) -> list[Finding]:
                 if rows:
                     return [Finding(
                         "pg-no-lock-timeout", WARNING, table, None,
-                        f"{what} takes {mode} on `{table}` ({_n(rows, 'row')}) with no lock_timeout set: if any "
-                        f"transaction holds a lock on `{table}` (a long report, an idle session), the migration waits, "
-                        f"and every query on `{table}` queues behind it: the app stalls for as long as that lasts.",
-                        "Set a lock timeout first, at the top of upgrade(): `op.execute(\"SET LOCAL lock_timeout = "
-                        "'5s'\")` (this transaction only; after an autocommit_block set it again, or use a plain "
-                        "`SET lock_timeout = '5s'` for the session). The migration then fails fast instead of blocking "
-                        "everyone, and can simply be run again.",
+                        _("{what} takes {mode} on `{table}` ({rows}) with no lock_timeout set: if any "
+                          "transaction holds a lock on `{table}` (a long report, an idle session), the migration waits, "
+                          "and every query on `{table}` queues behind it: the app stalls for as long as that lasts.",
+                          what=what, mode=mode, table=table, rows=_n(rows, "row")),
+                        _("Set a lock timeout first, at the top of upgrade(): `op.execute(\"SET LOCAL lock_timeout = "
+                          "'5s'\")` (this transaction only; after an autocommit_block set it again, or use a plain "
+                          "`SET lock_timeout = '5s'` for the session). The migration then fails fast instead of blocking "
+                          "everyone, and can simply be run again."),
                     )]
     return []
 
@@ -502,7 +536,7 @@ def _locks(op, ctx: Context) -> list[tuple[str | None, list[tuple[str, str, str]
             return []
         return [(None, [(op.table_name, exclusive, what)])]
     if isinstance(op, alembic_ops.CreateTableOp):  # a foreign key to an existing table locks that table
-        return [(None, [(t, "SHARE ROW EXCLUSIVE", f"`op.create_table('{op.table_name}')` (its foreign key)")
+        return [(None, [(t, "SHARE ROW EXCLUSIVE", _("`op.create_table('{table}')` (its foreign key)", table=op.table_name))
                         for t in sorted(_fk_targets(op))])]
     return []
 
