@@ -204,7 +204,10 @@ def comparable_outputs(cell, view=lambda text: text) -> list:
             kinds = ("text/plain", "text/html", "text/markdown")
             if "<table" in data.get("text/html", ""):  # a DataFrame: its plain text pads columns to the
                 kinds = ("text/html",)                 # widest value, so a translated cell moves the others
-            out.append({k: sanitize(view(data[k])) for k in kinds if k in data})
+            shown = {k: sanitize(view(data[k])) for k in kinds if k in data}
+            if "<table" in shown.get("text/html", ""):
+                shown["text/html"] = TRUNCATED_CELL.sub(r"<td>\1…</td>", shown["text/html"])
+            out.append(shown)
     for name, at in streams.items():
         out[at] = (name, sanitize(view(out[at][1])))
     return out
@@ -263,6 +266,9 @@ def catalogue_pairs() -> list[tuple[str, str]]:
 def back_translations() -> list[BackTranslation]:
     """Each Italian msgstr of the kit's catalogue as a regex, with its English msgid: longest first."""
     found = [found for msgstr, msgid in catalogue_pairs() if (found := _pattern_and_template(msgstr, msgid))]
+    # A translation that is only a field ("an {lock}" is "{lock}" in Italian) has no text to find:
+    # as a pattern it would match everything, again and again.
+    found = [item for item in found if item.literals]
     return sorted(found, key=lambda item: -sum(map(len, item.literals)))
 
 
@@ -280,9 +286,12 @@ def ambiguities() -> list[BackTranslation]:
         if msgstr.strip() and msgid not in groups.setdefault(_shape(msgstr), []):
             groups[_shape(msgstr)].append(msgid)
     found = []
-    for msgids in groups.values():
-        first, *others = sorted(msgids)
-        found += [_same_shape(other, first) for other in others]
+    for shape, msgids in groups.items():
+        if shape == "{}":  # Italian keeps only the field ("an {lock}" is "{lock}"): so does English here
+            found += [_same_shape(msgid, "{field}") for msgid in msgids if _shape(msgid) != "{}"]
+        else:
+            first, *others = sorted(msgids)
+            found += [_same_shape(other, first) for other in others]
     return found
 
 
@@ -316,10 +325,20 @@ def english_again(text: str) -> str:
     return text
 
 
+ITALIAN_THOUSANDS = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{3})+(?![\w.])")
+#: A DataFrame cell pandas cut at display.max_colwidth: where it is cut depends on the language.
+TRUNCATED_CELL = re.compile(r"<td>([^<]{0,40})[^<]*\.\.\.</td>")
+
+
+def english_numbers(text: str) -> str:
+    """Italian thousands ("1.000.004", the kit writes them so in Italian) as English ones ("1,000,004")."""
+    return ITALIAN_THOUSANDS.sub(lambda match: match.group().replace(".", ","), text)
+
+
 def italian_view(text: str) -> str:
     """An Italian output as the English notebook would show it: workspaces unprefixed, the kit's
     messages back in English (HTML entities read as characters, as messages are escaped there)."""
-    return english_view(english_again(html.unescape(text)))
+    return english_view(english_again(english_numbers(html.unescape(text))))
 
 
 def test_an_italian_kit_message_reads_back_as_the_english_one(tmp_path):
@@ -689,3 +708,15 @@ def test_reading_back_respects_word_boundaries_and_messages_with_one_italian_tex
     are both ``head: ...`` in Italian, so either English reads as the same."""
     assert english_again("verifica di prod") == "verify prod"
     assert canonical("head: 0007") == canonical("heads: 0007") != canonical("heads: 0008")
+
+
+def test_a_translation_that_is_only_a_field_is_not_read_back():
+    """"an {lock}" is "{lock}" in Italian: a pattern with no text would match every character."""
+    assert all(back.literals for back in back_translations())
+    assert english_again("ACCESS EXCLUSIVE") == "ACCESS EXCLUSIVE"
+
+
+def test_italian_numbers_and_cut_table_cells_compare_as_the_english():
+    assert english_numbers("1.000.004 righe, pandas 3.1.1, 127.0.0.1") == "1,000,004 righe, pandas 3.1.1, 127.0.0.1"
+    cut = TRUNCATED_CELL.sub(r"<td>\1…</td>", "<td>5 problem(s) going down and up again: 0030 (books: x, loa...</td>")
+    assert cut == TRUNCATED_CELL.sub(r"<td>\1…</td>", "<td>5 problem(s) going down and up again: 0030 (books: x, ...</td>")
