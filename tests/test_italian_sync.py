@@ -236,6 +236,8 @@ def _pattern_and_template(msgstr: str, msgid: str) -> BackTranslation | None:
         pattern = r"(?<!\w)" + pattern
     if msgstr[-1:].isalnum():
         pattern += r"(?!\w)"
+    elif msgstr.endswith("}"):  # a field at the end runs to the end of its clause, not one character
+        pattern += r"(?=[),;<\]\n]|$)"
     template = ""
     for literal, name, _spec, _conversion in string.Formatter().parse(msgid):
         template += literal.replace("\\", "\\\\")
@@ -720,3 +722,7 @@ def test_italian_numbers_and_cut_table_cells_compare_as_the_english():
     assert english_numbers("1.000.004 righe, pandas 3.1.1, 127.0.0.1") == "1,000,004 righe, pandas 3.1.1, 127.0.0.1"
     cut = TRUNCATED_CELL.sub(r"<td>\1…</td>", "<td>5 problem(s) going down and up again: 0030 (books: x, loa...</td>")
     assert cut == TRUNCATED_CELL.sub(r"<td>\1…</td>", "<td>5 problem(s) going down and up again: 0030 (books: x, ...</td>")
+
+
+def test_a_field_at_the_end_of_a_message_reads_back_whole():
+    assert english_again("(books: resta column isbn)") == "(books: column isbn left behind)"
