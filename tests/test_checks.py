@@ -125,5 +125,5 @@ def test_the_up_down_details_in_italian(bookshop, italian):
     write_revision_body(bookshop, rev, "op.add_column('books', sa.Column('pages', sa.Integer()))", "pass")
     result = up_down_consistency(bookshop)
     assert not result.passed
-    assert result.detail.startswith("1 problema scendendo e risalendo: 0005 (books: column pages rimasto indietro)")
+    assert result.detail.startswith("1 problema scendendo e risalendo: 0005 (books: resta column pages)")
     assert result.frame()["revision"].tolist() == ["0005"]  # the data stays as it is
