@@ -14,7 +14,6 @@ them and show the result, and our own tests can call them on the repository.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
@@ -133,7 +132,7 @@ def up_down_consistency(ws: Workspace) -> CheckResult:
             carried = {(row["table"], row["object"], row["after"]) for row in found}  # left by a later step
             if new:
                 undone = ", ".join(step.up_revision_ids)
-                problems.append(f"{undone} ({_summary(new)})")
+                problems.append(f"{undone} ({_summary(new)})")  # ids and object names: nothing to translate
                 differences.extend({"revision": undone, **row} for row in new)
 
         up = scratch.move("upgrade", "heads", on_step=snapshot)
@@ -142,14 +141,20 @@ def up_down_consistency(ws: Workspace) -> CheckResult:
             scratch.move("upgrade", "heads")
             again = structure_diff(seen[frozenset(scratch.current_heads())], structure(scratch.reader))
         except MigratorError as exc:  # what was left behind can make the way up fail
-            problems.append(f"going up again fails: {exc.what}")
+            problems.append(_("going up again fails: {what}", what=exc.what))
             again = []
         if again:
-            problems.append(f"up again ({_summary(again)})")
+            problems.append(_("up again ({summary})", summary=_summary(again)))
             differences.extend({"revision": "up again", **row} for row in again)
         if problems:
-            raise CheckFailed(f"{len(problems)} problem(s) going down and up again: {'; '.join(problems)}", differences)
-        return f"{len(up.steps)} revision(s) went up, down and up again with the same schema each time"
+            raise CheckFailed(ngettext("{count} problem(s) going down and up again: {problems}",
+                                       "{count} problem(s) going down and up again: {problems}",
+                                       len(problems), count=len(problems), problems="; ".join(problems)),
+                              differences)
+        count = len(up.steps)
+        return ngettext("{count} revision(s) went up, down and up again with the same schema each time",
+                        "{count} revision(s) went up, down and up again with the same schema each time",
+                        count, count=count)
 
     return _on_scratch("up/down consistency", ws, run)
 
@@ -172,36 +177,6 @@ def _state(row: dict) -> str:
     if row["after"] and not row["before"]:
         return "left behind"
     return "missing" if row["before"] and not row["after"] else "changed"
-
-
-#: The shapes of up_down_consistency's details, which it writes in English (notebook 06 prints its source as it is).
-_PASSED = re.compile(r"(?P<count>\d+) revision\(s\) went up, down and up again with the same schema each time")
-_FAILED = re.compile(r"(?P<count>\d+) problem\(s\) going down and up again: (?P<problems>.*)", re.DOTALL)
-_FAILS_AGAIN = "going up again fails: "
-_UP_AGAIN = re.compile(r"up again \((?P<summary>.*)\)", re.DOTALL)
-
-
-def _up_down_detail(detail: str) -> str:
-    """up_down_consistency's detail in the kit's language: its English sentences, rebuilt from their msgids."""
-    if passed := _PASSED.fullmatch(detail):
-        count = int(passed["count"])
-        return ngettext("{count} revision(s) went up, down and up again with the same schema each time",
-                        "{count} revision(s) went up, down and up again with the same schema each time",
-                        count, count=count)
-    failed = _FAILED.fullmatch(detail)
-    if failed is None:
-        return detail  # a MigratorError's own message: already in the kit's language
-    listed, fails = failed["problems"], None
-    at = 0 if listed.startswith(_FAILS_AGAIN) else listed.find("; " + _FAILS_AGAIN)
-    if at >= 0:  # always the last problem: its message may hold "; " itself
-        listed, fails = listed[:at], listed[at:].removeprefix("; ").removeprefix(_FAILS_AGAIN)
-    problems = [_up_again(item) for item in (listed.split("; ") if listed else [])]
-    if fails is not None:
-        problems.append(_("going up again fails: {what}", what=fails))
-    count = int(failed["count"])
-    return ngettext("{count} problem(s) going down and up again: {problems}",
-                    "{count} problem(s) going down and up again: {problems}", count,
-                    count=count, problems="; ".join(problems))
 
 
 STANDARD_CHECKS: tuple[Callable[[Workspace], CheckResult], ...] = (
@@ -229,25 +204,15 @@ def _on_scratch(name: str, ws: Workspace, run: Callable[[Workspace], str]) -> Ch
         with scratch_database(ws.url) as database:
             scratch = ws.with_database(database)
             try:
-                return CheckResult(name, True, _in_language(name, run(scratch)))
+                return CheckResult(name, True, run(scratch))
             except (MigratorError, AssertionError) as exc:
-                detail = _in_language(name, str(exc).split("\n")[0])
+                detail = str(exc).split("\n")[0]
                 return CheckResult(name, False, detail, getattr(exc, "differences", ()))
             finally:
                 scratch.engine.dispose()  # no session of ours stays on a database about to be dropped
                 scratch.reader.dispose()
     except MigratorError as exc:  # no scratch database could be made
         return CheckResult(name, False, exc.what)
-
-
-def _up_again(problem: str) -> str:
-    """``up again (<summary>)`` in the kit's language; a revision's problem (``0005 (<summary>)``) as it is."""
-    again = _UP_AGAIN.fullmatch(problem)
-    return _("up again ({summary})", summary=again["summary"]) if again else problem
-
-
-def _in_language(check: str, detail: str) -> str:
-    return _up_down_detail(detail) if check == "up/down consistency" else detail
 
 
 @contextmanager

@@ -118,7 +118,7 @@ def test_branches_and_a_merge_pass_every_check(bookshop):
 
 
 def test_the_up_down_details_in_italian(bookshop, italian):
-    """up_down_consistency writes English (notebook 06 shows its source): the kit translates its detail."""
+    """up_down_consistency writes its details in the kit's language, the failure's data as it is."""
     result = up_down_consistency(bookshop)
     assert result.detail == "4 revisioni sono salite, scese e risalite con lo stesso schema ogni volta"
     rev = bookshop.revision("add pages", autogenerate=False)
