@@ -10,6 +10,7 @@ stopped not one process it started is alive.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import stat
 import subprocess
@@ -21,10 +22,12 @@ pytest.importorskip("jupyterhub", reason="JupyterHub is not installed: see requi
 
 from migrator.exercises import get  # noqa: E402
 from tools.hub_client import Learner, LearnerError, exercise_cells, expected_errors, failures  # noqa: E402
-from tools.workshop import ADMIN, ROOT, Hub, learner_names, snapshot  # noqa: E402
+from tools.workshop import ADMIN, ROOT, Hub, kernel_runtime, learner_names, snapshot  # noqa: E402
 
 NOTEBOOK = "notebooks/01_first_model_first_revision.ipynb"
 WHERE_IS_THE_KIT = "import migrator, os; print(migrator.__file__); print(os.getcwd())"
+HOW_THE_KERNEL_TALKS = ("import json; from ipykernel.connect import get_connection_file as f; "
+                        "print(json.dumps({**json.load(open(f())), 'file': f()}))")
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="JupyterHub does not run on Windows")
 
@@ -67,7 +70,8 @@ async def learner_session(hub: Hub, name: str) -> tuple[list, dict]:
         await learner.login()
         await learner.start_server(timeout=120)
         notebook = await learner.read_notebook(NOTEBOOK)
-        cells = await learner.run(NOTEBOOK, [WHERE_IS_THE_KIT, *exercise_cells(get("nb01").solution_code)])
+        cells = await learner.run(NOTEBOOK, [HOW_THE_KERNEL_TALKS, WHERE_IS_THE_KIT,
+                                             *exercise_cells(get("nb01").solution_code)])
         return cells, expected_errors(notebook)
 
 
@@ -94,6 +98,7 @@ async def room(hub: Hub) -> dict:
             learner_lists_users = False
     return {
         "sessions": dict(zip(hub.learners, sessions)),
+        "connections": {name: json.loads(cells[-4].text) for name, (cells, _) in zip(hub.learners, sessions)},
         "users": {u["name"]: u for u in users},
         "learner_lists_users": learner_lists_users,
         "instructor_with_room_password": not await forbidden(hub, ADMIN, hub.room_password),
@@ -141,6 +146,17 @@ def test_two_learners_run_notebook_01_and_its_exercise_on_a_real_hub(tmp_path):
     assert sum("ipykernel_launcher" in c for c in hub.commands.values()) == 2, "both kernels were seen"
     assert not leftovers, f"processes the hub left running (killed now): {leftovers}"
     assert not hub.survivors()
+
+    # Each kernel talks to its own learner's server over unix sockets in that learner's folder:
+    # with loopback TCP, servers starting kernels at once picked the same free port, and a
+    # learner's server then talked to another learner's kernel ("Invalid Signature", the cell
+    # never ran; bench/workshop.py found it at K = 5).
+    assert set(outcome["connections"]) == set(hub.learners)
+    for name, connection in outcome["connections"].items():
+        assert connection["transport"] == "ipc", connection
+        assert connection["file"].startswith(str(kernel_runtime(hub.state) / name) + os.sep), connection
+        assert len(connection["ip"]) + len("-65535") < 104, "a unix socket path fits the OS's limit (104 on macOS)"
+    assert not kernel_runtime(hub.state).exists(), "stopping the hub removes the learners' runtime folders"
 
 
 def test_the_one_command_starts_a_hub_for_n_learners_and_ctrl_c_stops_it(tmp_path):
@@ -226,3 +242,7 @@ def test_the_z2jh_values_and_tljh_config_match_the_one_machine_hub():
     assert values["singleuser"]["extraEnv"]["PYTHONPATH"] == "/srv/migration-lab"
     assert "COPY . /srv/migration-lab" in dockerfile and 'CMD ["/srv/migration-lab/workshop/start-learner.sh"]' in dockerfile
     assert os.access(ROOT / "workshop" / "start-learner.sh", os.X_OK)
+    # Learners' servers on one machine (here and TLJH) give their kernels unix sockets; Z2JH's
+    # pods each have their own loopback, so their kernels may keep TCP.
+    assert 'c.Spawner.args = ["--KernelManager.transport=ipc"]' in local and '"--KernelManager.transport=ipc"' in tljh
+    assert '"JUPYTER_RUNTIME_DIR": lambda spawner:' in tljh

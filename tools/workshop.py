@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import hashlib
 import io
 import os
 import secrets
@@ -31,6 +32,7 @@ import stat
 import subprocess
 import sys
 import tarfile
+import tempfile
 import threading
 import time
 import urllib.request
@@ -114,6 +116,19 @@ def learner_copy(course: Path, home: Path) -> Path:
                 for child in [path, *path.rglob("*")]:
                     child.chmod(0o755 if child.is_dir() else 0o644)
     return home
+
+
+def kernel_runtime(state: Path) -> Path:
+    """Where each learner's server keeps its kernels' unix sockets: ``<this>/<learner>/``.
+
+    Short on purpose (under /tmp, named after the state folder): a socket path must fit in
+    104 bytes, and ``<state>/home/<learner>/.local/share/jupyter/runtime/kernel-<uuid>-ipc-<n>``
+    does not. Kernels talk over unix sockets rather than loopback TCP because servers that
+    start kernels at the same moment can be handed the same free port, and a learner's server
+    then talks to another learner's kernel (the cell never runs: "Invalid Signature").
+    """
+    tmp = Path("/tmp") if Path("/tmp").is_dir() else Path(tempfile.gettempdir())
+    return tmp / f"migration-lab-{hashlib.sha256(str(Path(state).resolve()).encode()).hexdigest()[:8]}"
 
 
 def free_port() -> int:
@@ -267,6 +282,7 @@ class Hub:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        shutil.rmtree(kernel_runtime(self.state), ignore_errors=True)
         return left
 
     def __enter__(self) -> "Hub":
@@ -304,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  learners' folders: {state / 'home'}/<name>/   Ctrl-C stops the hub and every server.",
         flush=True,
     )
+    shutil.rmtree(kernel_runtime(state), ignore_errors=True)  # the last run's, after its Ctrl-C
     os.chdir(state)
     command = hub_command()
     os.execve(command[0], command, env)  # the hub itself from here on: Ctrl-C reaches it directly

@@ -21,7 +21,7 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
-from tools.workshop import learner_copy, learner_names  # noqa: E402
+from tools.workshop import kernel_runtime, learner_copy, learner_names  # noqa: E402
 
 STATE = Path(os.environ["MIGRATION_LAB_WORKSHOP_DIR"])
 COURSE = STATE / "course"  # the read-only snapshot tools.workshop made
@@ -59,9 +59,17 @@ c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab/tree/notebooks/00_start_here.ipynb"
 c.Spawner.notebook_dir = str(STATE / "home" / "{username}")
 # The kit is compiled in the snapshot already; nothing may write bytecode into it (root could).
-c.Spawner.environment = {"PYTHONPATH": str(COURSE), "PYTHONDONTWRITEBYTECODE": "1"}
+c.Spawner.environment = {
+    "PYTHONPATH": str(COURSE),
+    "PYTHONDONTWRITEBYTECODE": "1",
+    # Kernels talk to their server over unix sockets in a folder of the learner's own, not over
+    # loopback TCP ports: servers starting kernels at the same moment can be handed the same free
+    # port, and a learner's server then talks to another learner's kernel (tools/workshop.py).
+    "JUPYTER_RUNTIME_DIR": lambda spawner: str(kernel_runtime(STATE) / spawner.user.name),
+}
+c.Spawner.args = ["--KernelManager.transport=ipc"]
 if os.getuid() == 0:  # CI and containers run as root; JupyterLab refuses without being told
-    c.Spawner.args = ["--allow-root"]
+    c.Spawner.args.append("--allow-root")
 c.Spawner.start_timeout = int(os.environ.get("MIGRATION_LAB_START_TIMEOUT", "120"))
 c.Spawner.http_timeout = int(os.environ.get("MIGRATION_LAB_START_TIMEOUT", "120"))
 c.JupyterHub.concurrent_spawn_limit = 0  # a room logs in at once; 0 = no limit (the default is 100)

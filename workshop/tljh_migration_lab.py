@@ -19,4 +19,12 @@ c.JupyterHub.admin_access = False
 
 c.Spawner.cmd = [f"{COURSE}/workshop/start-learner.sh"]  # copies the course into $HOME once, then JupyterLab
 c.Spawner.default_url = "/lab/tree/notebooks/00_start_here.ipynb"
-c.Spawner.environment = {"PYTHONPATH": COURSE, "PYTHONDONTWRITEBYTECODE": "1"}
+c.Spawner.environment = {
+    "PYTHONPATH": COURSE,
+    "PYTHONDONTWRITEBYTECODE": "1",
+    # Kernels on unix sockets in a short folder of the learner's own (a socket path must fit in
+    # 108 bytes): with loopback TCP, servers starting kernels at once can get the same free port
+    # and talk to another learner's kernel (docs/workshop.md, "kernels").
+    "JUPYTER_RUNTIME_DIR": lambda spawner: f"/tmp/migration-lab-{spawner.user.name}",
+}
+c.Spawner.args = ["--KernelManager.transport=ipc"]
