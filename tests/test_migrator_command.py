@@ -1,14 +1,16 @@
-"""The ``migrator`` command, run as a real subprocess (``python -m migrator``, and the console
-script once installed) against real bookshop workspaces on real SQLite: exit codes, the three
+"""The ``migrator`` command against real bookshop workspaces on real SQLite: exit codes, the three
 lint formats, acknowledgements, ``--database``, the checks, the explorer's notebook, and errors
 that are two lines and never a traceback.
 
-Each subprocess costs about a second (Python, SQLAlchemy, Alembic and pandas load), so every
-call here checks several things at once, and independent calls run side by side (``at_once``).
+Most calls run ``main()`` in this process, from the project's folder, exactly as
+``python -m migrator`` does (``__main__`` is ``sys.exit(main())``), capturing what it prints: a
+subprocess would cost a second each for loading Python, SQLAlchemy, Alembic and pandas again.
+Two tests run the real entry points as subprocesses: ``python -m migrator`` and the console script.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shlex
@@ -16,7 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import nbformat
@@ -33,17 +35,31 @@ MARKER = "# migrator: acknowledge drop-column"
 CLEAN_ON_DATA = "Linted 4 revisions against sqlite:///app.db: no findings.\n"
 
 
-def migrator(*args, cwd: Path, command=PYTHON_M) -> subprocess.CompletedProcess:
-    """Run the command as a user would, from ``cwd``, with this process's environment (PYTHONPATH included)."""
+def migrator(*args, cwd: Path) -> subprocess.CompletedProcess:
+    """Run the command as ``python -m migrator`` does, in this process, from ``cwd``: exit code and output."""
+    out, err, previous = io.StringIO(), io.StringIO(), Path.cwd()
+    os.chdir(cwd)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main([*map(str, args)])
+            except SystemExit as exit:  # argparse: --help (0) and usage errors (2)
+                code = exit.code
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(["migrator", *map(str, args)], code, out.getvalue(), err.getvalue())
+
+
+def in_a_process(*args, cwd: Path, command=PYTHON_M) -> subprocess.CompletedProcess:
+    """Run the command as a user would, in its own process, with this process's environment (PYTHONPATH included)."""
     return subprocess.run(
         [*command, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120, env=dict(os.environ),
     )
 
 
-def at_once(*calls: tuple) -> list[subprocess.CompletedProcess]:
-    """Several independent ``(args, cwd)`` calls in parallel, results in order: the imports dominate, not the work."""
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(lambda call: migrator(*call[0], cwd=call[1]), calls))
+def each(*calls: tuple) -> list[subprocess.CompletedProcess]:
+    """Several independent ``(args, cwd)`` calls, results in order."""
+    return [migrator(*args, cwd=cwd) for args, cwd in calls]
 
 
 def two_line_error(result: subprocess.CompletedProcess) -> list[str]:
@@ -86,7 +102,7 @@ def line_of(path: Path, text: str) -> int:
 
 
 def test_help_of_each_subcommand_and_usage_errors(tmp_path):
-    top, *helps = at_once(*[((*name, "--help"), tmp_path) for name in [(), ("lint",), ("test",), ("explore",)]])
+    top, *helps = each(*[((*name, "--help"), tmp_path) for name in [(), ("lint",), ("test",), ("explore",)]])
     assert top.returncode == 0 and all(name in top.stdout for name in ("lint", "test", "explore", "exit codes"))
     for name, result in zip(("lint", "test", "explore"), helps):
         assert result.returncode == 0 and result.stdout.startswith(f"usage: migrator {name} "), result.stderr
@@ -95,7 +111,7 @@ def test_help_of_each_subcommand_and_usage_errors(tmp_path):
              ("lint", ".", "--format", "xml"): "invalid choice: 'xml'",
              ("explore", ".", "--port", "0"): "'0' is not a port number",
              (): "the following arguments are required: COMMAND"}
-    for result, message in zip(at_once(*[(args, tmp_path) for args in wrong]), wrong.values()):
+    for result, message in zip(each(*[(args, tmp_path) for args in wrong]), wrong.values()):
         assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
 
 
@@ -104,7 +120,7 @@ def test_help_of_each_subcommand_and_usage_errors(tmp_path):
 
 def test_the_reference_chain_lints_clean_without_a_database_and_with_data(tmp_path, stocked):
     fresh = Workspace("fresh", root=tmp_path, reset=True, starter="bookshop")
-    without, on_data = at_once((("lint", "."), fresh.path), (("lint", "."), stocked.path))
+    without, on_data = each((("lint", "."), fresh.path), (("lint", "."), stocked.path))
     assert (without.returncode, without.stderr) == (0, "")
     assert without.stdout == ("Linted 4 revisions against sqlite:///app.db (no such file yet: judged without "
                               "data): no findings.\n")
@@ -113,7 +129,7 @@ def test_the_reference_chain_lints_clean_without_a_database_and_with_data(tmp_pa
 
 def test_a_destructive_revision_fails_the_lint_in_every_format(dropping):
     line = line_of(drop_file(dropping), "drop_column")
-    text, as_json, github = at_once((("lint", "."), dropping.path),
+    text, as_json, github = each((("lint", "."), dropping.path),
                                     (("lint", ".", "--revision", "0005", "--format", "json"), dropping.path),
                                     (("lint", ".", "--format", "github"), dropping.path))
     assert (text.returncode, text.stderr) == (1, "")
@@ -148,7 +164,7 @@ def test_acknowledged_passes_an_empty_copy_makes_it_a_warning_and_will_fail_fail
     failing = Workspace.open(shutil.copytree(dropping.path, tmp_path / "failing"))
     rewrite_revision(failing, "    op.add_column('books', sa.Column('isbn', sa.String(13), nullable=False))",
                      "    op.drop_column('books', 'isbn')")
-    acknowledged, empty, will_fail = at_once(
+    acknowledged, empty, will_fail = each(
         (("lint", "."), acked.path),
         (("lint", ".", "--database", "empty.db", "--format", "github"), dropping.path),
         (("lint", ".", "--revision", "0005"), failing.path))
@@ -170,7 +186,7 @@ def test_acknowledged_passes_an_empty_copy_makes_it_a_warning_and_will_fail_fail
 
 def test_usage_and_configuration_errors_are_two_lines_and_exit_2(tmp_path, bookshop):
     (tmp_path / "not_a_project").mkdir()
-    no_ini, unknown, typo = at_once((("lint", "not_a_project"), tmp_path),
+    no_ini, unknown, typo = each((("lint", "not_a_project"), tmp_path),
                                     (("lint", ".", "--revision", "9999"), bookshop.path),
                                     (("lint", ".", "--database", "typo.db"), bookshop.path))
     assert two_line_error(no_ini) == [
@@ -183,7 +199,7 @@ def test_usage_and_configuration_errors_are_two_lines_and_exit_2(tmp_path, books
 
 def test_an_unexpected_error_is_one_line_and_the_traceback_only_with_debug(tmp_path):
     (tmp_path / "alembic.ini").write_text("this is not an ini file\n")
-    quiet, loud = at_once((("lint", "."), tmp_path), (("lint", ".", "--debug"), tmp_path))
+    quiet, loud = each((("lint", "."), tmp_path), (("lint", ".", "--debug"), tmp_path))
     assert (quiet.returncode, quiet.stdout) == (2, "")
     assert quiet.stderr.splitlines() == ["migrator: unexpected error: MissingSectionHeaderError: File contains no "
                                          "section headers. (run again with --debug for the traceback)"]
@@ -216,7 +232,7 @@ def test_the_checks_pass_on_the_bookshop_and_fail_on_a_broken_downgrade(tmp_path
     write_revision_body(broken, rev, "op.create_table('shelves', sa.Column('id', sa.Integer(), nullable=False),\n"
                                      "                sa.PrimaryKeyConstraint('id', name=op.f('pk_shelves')))")
     before = dump(stocked)
-    passing, failing = at_once((("test", "."), stocked.path), (("test", ".", "--database", "app.db"), broken.path))
+    passing, failing = each((("test", "."), stocked.path), (("test", ".", "--database", "app.db"), broken.path))
 
     assert passing.returncode == 0, passing.stdout + passing.stderr
     header, *rows, verdict = passing.stdout.splitlines()
@@ -236,7 +252,7 @@ def test_the_checks_pass_on_the_bookshop_and_fail_on_a_broken_downgrade(tmp_path
 
 
 def test_explore_dry_run_writes_a_notebook_and_prints_the_command(bookshop):
-    result = migrator("explore", ".", "--port", "8899", "--no-browser", "--dry-run", cwd=bookshop.path)
+    result = in_a_process("explore", ".", "--port", "8899", "--no-browser", "--dry-run", cwd=bookshop.path)
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
     notebook_line, command_line = result.stdout.splitlines()
     project = bookshop.path.resolve()
@@ -260,5 +276,5 @@ def test_the_console_script_is_the_same_command(stocked):
     script = next((p for p in (folder / "migrator", folder / "migrator.exe") if p.exists()), None)
     if script is None:
         pytest.skip(f"no migrator in {folder}: `pip install -e .` installs it from pyproject's [project.scripts]")
-    result = migrator("lint", ".", cwd=stocked.path, command=[str(script)])
+    result = in_a_process("lint", ".", cwd=stocked.path, command=[str(script)])
     assert (result.returncode, result.stdout, result.stderr) == (0, CLEAN_ON_DATA, "")
