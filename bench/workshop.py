@@ -299,7 +299,7 @@ def text(results: list[dict], v: dict) -> str:
 
 def markdown(results: list[dict], v: dict, note: str, when: str) -> str:
     headers, rows = table(results)
-    out = [START, "## Session 4: the workshop hub under load (`bench/workshop.py`)", ""]
+    out = [START, "## The workshop hub under load (`bench/workshop.py`)", ""]
     out.append(f"Run finished {when} UTC, `bench/workshop.py --learners "
                f"{','.join(str(r['k']) for r in results)}`; {psutil.cpu_count()} cores, "
                f"{psutil.virtual_memory().total / 1024 ** 3:.0f} GB. {note}".rstrip())
