@@ -23,9 +23,14 @@ import pytest
 from migrator import PROJECT_ROOT
 
 START = "notebooks/00_start_here.ipynb"
-NBVAL = ["-o", "addopts=--nbval --nbval-sanitize-with=tools/sanitize.cfg", "-p", "no:cacheprovider"]
-#: The learner edits the English start page; the Italian one (notebooks/it/, same file name) stays out.
-EDITED = ["notebooks", "--ignore=notebooks/it", "-k", "start_here or Untitled"]
+#: One run does both halves: nbval on the learner's notebooks (the English start page, which the
+#: learner edited, and their Untitled; the Italian start page has the same file name and stays out)
+#: and the two structure tests that read the start page's outputs. -rA lists every result.
+RUN = ["-o", "addopts=--nbval --nbval-sanitize-with=tools/sanitize.cfg", "-p", "no:cacheprovider", "-q", "-rA",
+       "notebooks", "--ignore=notebooks/it", "tests/test_notebooks.py",
+       "-k", "((start_here or Untitled) and not test_) or (00_start_here and (errors_only or ran_in_order))"]
+STRUCTURE = ["tests/test_notebooks.py::test_every_code_cell_ran_in_order[00_start_here]",
+             "tests/test_notebooks.py::test_errors_only_where_the_failure_is_the_lesson[00_start_here]"]
 
 
 def _git(cwd, *args):
@@ -67,28 +72,36 @@ def _pytest(clone, *args, worktree=False):
                           capture_output=True, text=True, timeout=600)
 
 
-def test_nbval_checks_the_committed_notebook_and_leaves_untracked_ones_out(classroom):
-    run = _pytest(classroom, *NBVAL, "-q", *EDITED)
-    assert run.returncode == 0, run.stdout[-3000:]
-    assert "1 passed" in run.stdout
-    assert f"testing the committed version of {START}" in run.stdout
-    assert "not testing untracked notebooks/Untitled.ipynb" in run.stdout
+@pytest.fixture(scope="module")
+def protected(classroom) -> subprocess.CompletedProcess:
+    return _pytest(classroom, *RUN)
 
 
-def test_without_the_protection_the_same_run_fails_on_the_edits(classroom):
-    run = _pytest(classroom, *NBVAL, "-q", *EDITED, worktree=True)
-    assert run.returncode == 1, run.stdout[-3000:]
-    assert "2 failed" in run.stdout  # the learner's cell and Untitled's 1 / 0
-    assert "workspace_for_me" in run.stdout and "ZeroDivisionError" in run.stdout
+@pytest.fixture(scope="module")
+def exposed(classroom) -> subprocess.CompletedProcess:
+    """The same run with MIGRATOR_TEST_NOTEBOOKS=worktree: the files on disk, as the learner left them."""
+    return _pytest(classroom, *RUN, worktree=True)
 
 
-def test_the_structure_tests_read_the_committed_notebooks_too(classroom):
-    selection = ["-o", "addopts=", "-p", "no:cacheprovider", "-q", "tests/test_notebooks.py",
-                 "-k", "00_start_here and (errors_only or ran_in_order)"]
-    protected = _pytest(classroom, *selection)
-    assert protected.returncode == 0 and "2 passed" in protected.stdout, protected.stdout[-3000:]
-    exposed = _pytest(classroom, *selection, worktree=True)
-    assert exposed.returncode == 1 and "2 failed" in exposed.stdout, exposed.stdout[-3000:]
+def test_nbval_checks_the_committed_notebook_and_leaves_untracked_ones_out(protected):
+    assert protected.returncode == 0, protected.stdout[-3000:]
+    assert f"PASSED {START}::Cell 0" in protected.stdout
+    assert f"testing the committed version of {START}" in protected.stdout
+    assert "not testing untracked notebooks/Untitled.ipynb" in protected.stdout
+    assert "3 passed" in protected.stdout  # the start page's cell and the two structure tests
+
+
+def test_without_the_protection_the_same_run_fails_on_the_edits(exposed):
+    assert exposed.returncode == 1, exposed.stdout[-3000:]
+    assert f"FAILED {START}::Cell 0" in exposed.stdout and "FAILED notebooks/Untitled.ipynb::Cell 0" in exposed.stdout
+    assert "workspace_for_me" in exposed.stdout and "ZeroDivisionError" in exposed.stdout
+    assert "4 failed" in exposed.stdout  # the learner's cell, Untitled's 1 / 0, and the structure tests
+
+
+def test_the_structure_tests_read_the_committed_notebooks_too(protected, exposed):
+    for test in STRUCTURE:
+        assert f"PASSED {test}" in protected.stdout, protected.stdout[-3000:]
+        assert f"FAILED {test}" in exposed.stdout, exposed.stdout[-3000:]
 
 
 def test_make_reset_notebooks_restores_the_committed_notebooks_only(classroom):
