@@ -79,6 +79,47 @@ except ImportError:  # nbval not installed: nothing to replace
     CommittedNotebook = None
 
 
+# -- The longest files first, so that two workers finish together -------------------------------
+
+#: Test files that take 15 s or more each (setup included: `pytest --durations`, bench/RESULTS.md
+#: "make test's time"), longest first. pytest-xdist sends one file at a time to a worker
+#: (`--dist loadscope`, with `--no-loadscope-reorder` in pyproject.toml); by default it would
+#: order them by their number of tests, which puts these few-test, long files last, and one
+#: worker then runs them alone while the other idles. A file missing here only runs later.
+LONGEST_FIRST = (
+    "tests/test_workshop.py",
+    "tests/test_postgres.py",
+    "tests/test_browser.py",
+    "tests/test_site.py",
+    "notebooks/it/09_alembic_at_work.ipynb",
+    "notebooks/09_alembic_at_work.ipynb",
+    "tests/test_example_project.py",
+    "tests/test_committed_notebooks.py",
+    "tests/test_proxy.py",
+    "tests/test_bench.py",
+    "tests/test_postgres_example.py",
+    "tests/test_binder.py",
+    "notebooks/10_postgresql_in_production.ipynb",
+    "notebooks/it/10_postgresql_in_production.ipynb",
+    "tests/test_bench_postgres.py",
+    "tests/test_concurrency.py",
+    "notebooks/06_testing_migrations.ipynb",
+    "notebooks/it/06_testing_migrations.ipynb",
+    "tests/test_promote_postgres.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files of LONGEST_FIRST first, in its order; the others after them, most tests first
+    (xdist's own order), each file's tests in their order."""
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+    ordered = sorted(files, key=lambda name: (rank.get(name, len(rank)), -len(files[name])))
+    items[:] = [item for name in ordered for item in files[name]]
+
+
 # -- The kit's PostgreSQL server: stopped when the session ends ---------------------------------
 
 
