@@ -79,13 +79,23 @@ except ImportError:  # nbval not installed: nothing to replace
     CommittedNotebook = None
 
 
-# -- The longest files first, so that two workers finish together -------------------------------
+# -- How many workers, and what they get first ----------------------------------------------------
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto``: one worker more than the cores. Some tests spend seconds waiting (on a server
+    starting, a browser, a proxy's timeout), and the extra worker uses those cores meanwhile:
+    on 2 cores, 3 workers ran the first pass in 384 s, 2 in 457 s, 4 in 396 s (bench/RESULTS.md)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores + 1
+
 
 #: Test files that take 15 s or more each (setup included: `pytest --durations`, bench/RESULTS.md
-#: "make test's time"), longest first. pytest-xdist sends one file at a time to a worker
-#: (`--dist loadscope`, with `--no-loadscope-reorder` in pyproject.toml); by default it would
-#: order them by their number of tests, which puts these few-test, long files last, and one
-#: worker then runs them alone while the other idles. A file missing here only runs later.
+#: "make test's time"), longest first, so that the workers finish together. pytest-xdist sends
+#: whole files to the workers (`--dist loadscope`, with `--no-loadscope-reorder` in pyproject.toml);
+#: by default it would order them by their number of tests, which puts these few-test, long files
+#: last, and one worker then runs them alone while the others idle. A file missing here only runs
+#: later.
 LONGEST_FIRST = (
     "tests/test_workshop.py",
     "tests/test_postgres.py",
