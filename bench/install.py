@@ -54,7 +54,7 @@ def install(way: str, folder: Path, env: dict) -> float:
     timed([sys.executable, "-m", "venv", ".venv"], folder, env)
     if way.startswith("uv"):
         timed([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", UV], folder, env)
-        timed([python, "-m", "uv", "pip", "install", "--quiet", "--python", python,
+        timed([python, "-m", "uv", "pip", "install", "--quiet", "--compile-bytecode", "--python", python,
                "-r", "requirements.txt", "-c", "constraints.txt"], folder, env)
     else:
         timed([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], folder, env)

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -35,7 +36,7 @@ def test_first_run_creates_the_environment(project, target):
     plan = planned(project, target)
     assert "-m venv .venv" in plan
     # uv when it can be had, pip otherwise: both install exactly the pinned set
-    assert "uv pip install --quiet --python .venv/bin/python -r requirements.txt -c constraints.txt" in plan
+    assert "uv pip install --quiet --compile-bytecode --python .venv/bin/python -r requirements.txt -c constraints.txt" in plan
     assert "pip install --quiet -r requirements.txt -c constraints.txt" in plan
 
 
@@ -74,3 +75,19 @@ def test_rerun_installs_nothing_until_requirements_change(project):
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (PROJECT_ROOT / "README.md").read_text()
     assert (PROJECT_ROOT / ".ci" / "run").read_text().strip().endswith("make test")
+
+
+def test_the_installed_packages_come_compiled():
+    """Bytecode is written at install time: where PYTHONDONTWRITEBYTECODE is set (CI, containers),
+    Python never writes it on import, and every process compiled pandas, SQLAlchemy, Alembic and
+    Jupyter from source again (3.0 s instead of 1.1 s to import the first three)."""
+    import importlib.util
+
+    import alembic
+    import jupyter_server
+    import pandas
+    import sqlalchemy
+
+    for module in (pandas, sqlalchemy, alembic, jupyter_server):
+        compiled = Path(importlib.util.cache_from_source(module.__file__))
+        assert compiled.is_file(), f"{module.__name__} has no bytecode: reinstall (rm -rf .venv; make test)"
