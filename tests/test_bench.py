@@ -143,6 +143,7 @@ def test_the_install_benchmark_times_what_the_makefile_runs():
     source = (PROJECT_ROOT / "bench" / "install.py").read_text()
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     assert '"uv~=0.13.8"' in makefile and 'UV = "uv~=0.13.8"' in source
-    for piece in ("-r requirements.txt -c constraints.txt", "uv pip install --quiet --python"):
+    for piece in ("-r requirements.txt -c constraints.txt", "uv pip install --quiet --compile-bytecode --python"):
         assert piece in makefile
     assert '"-r", "requirements.txt", "-c", "constraints.txt"' in source
+    assert '"uv", "pip", "install", "--quiet", "--compile-bytecode", "--python"' in source
