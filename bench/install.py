@@ -106,8 +106,9 @@ def main(argv=None) -> int:
     print(f"first start, warm: {warm:.1f} s (goal <= {GOAL_SECONDS:.0f} s: {'met' if warm <= GOAL_SECONDS else 'NOT met'})")
     if args.markdown:
         rows = "\n".join(f"| install with {way} | {seconds:.1f} s |" for way, seconds in results.items())
-        section = (f"{START}\n## Session 3: first start (`bench/install.py`)\n\n"
-                   f"Fresh checkout, `.venv` created and the pinned set installed as the Makefile does; "
+        section = (f"{START}\n## First start (`bench/install.py`)\n\n"
+                   f"Fresh checkout, `.venv` created and the pinned set installed as the Makefile does "
+                   f"(bytecode compiled); "
                    f"{os.cpu_count()} cores.\n\n| step | time |\n|---|---|\n{rows}\n"
                    f"| JupyterLab server start | {lab:.1f} s |\n"
                    f"| **first start, warm cache (uv + server)** | **{warm:.1f} s** (goal {GOAL_SECONDS:.0f} s: "
