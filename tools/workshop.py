@@ -194,7 +194,8 @@ class Hub:
         self.learners = learner_names(learners)
         self.log_path = log or self.state / "hub.log"
         self.seen: dict[int, float] = {}  # pid -> create_time of every process in the hub's tree
-        self.commands: dict[int, str] = {}  # pid -> its command line, for reports
+        self.commands: dict[int, str] = {}  # pid -> its command line (the latest seen), for reports
+        self.parents: dict[int, int] = {}  # pid -> its parent's pid
         self.process: subprocess.Popen | None = None
         self.on_sample = None  # called with the process list at every sample (bench/workshop.py)
         self._watching = threading.Event()
@@ -235,12 +236,27 @@ class Hub:
         processes = self.tree()
         for process in processes:
             try:
-                if process.pid not in self.seen:
-                    self.seen[process.pid] = process.create_time()
-                    self.commands[process.pid] = " ".join(process.cmdline())
+                with process.oneshot():
+                    created = process.create_time()
+                    if self.seen.setdefault(process.pid, created) == created:  # not a reused pid
+                        # The latest: a child caught between fork and exec still shows its parent's.
+                        self.commands[process.pid] = " ".join(process.cmdline())
+                        self.parents[process.pid] = process.ppid()
             except Exception:
                 pass
         return processes
+
+    def servers(self) -> list[int]:
+        """The learners' servers seen: the hub's own children running jupyterhub-singleuser
+        (a server's forked child shows the same command line until it execs)."""
+        return [pid for pid, command in self.commands.items()
+                if "jupyterhub-singleuser" in command and self.parents.get(pid) == self.process.pid]
+
+    def kernels(self) -> list[int]:
+        """The kernels seen: ipykernel processes started by a learner's server."""
+        servers = set(self.servers())
+        return [pid for pid, command in self.commands.items()
+                if "ipykernel_launcher" in command and self.parents.get(pid) in servers]
 
     def _watch_loop(self, every: float = 0.5) -> None:
         while self._watching.is_set():
