@@ -81,6 +81,19 @@ def _status_mb(field: str) -> float | None:
     return None
 
 
+def _maxrss_mb() -> float:
+    """ru_maxrss in MB (bytes on macOS). On Linux it also counts the parent's memory at fork time
+    (the pre-exec image), which is not this process's doing: a fallback only."""
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return maxrss / 1024 if sys.platform != "darwin" else maxrss / 2**20
+
+
+def process_peak_mb() -> float:
+    """This process's own peak RSS so far, in MB: VmHWM where /proc has it, else ru_maxrss."""
+    peak = _status_mb("VmHWM")
+    return peak if peak is not None else _maxrss_mb()
+
+
 def _reset_peak() -> bool:
     """Reset the kernel's peak-RSS mark (VmHWM), so the peak after this is the operation's own."""
     try:
@@ -114,10 +127,7 @@ def main(argv: list[str]) -> None:
     if peak_before is not None and operation_peak is not None:
         process_peak = max(peak_before, operation_peak)
     else:
-        # ru_maxrss is the fallback only: on Linux it also counts the parent's memory
-        # at fork time (the pre-exec image), which is not this process's doing.
-        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        process_peak = maxrss / 1024 if sys.platform != "darwin" else maxrss / 2**20
+        process_peak = _maxrss_mb()
     print(json.dumps({
         "mode": mode,
         "seconds": seconds,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import dump
-from migrator import Backup, BackupError, Workspace
+from migrator import PROJECT_ROOT, Backup, BackupError, Workspace
 from migrator.backup import fingerprint, load_backup, make_backup, restore, verify
 
 
@@ -157,23 +157,14 @@ def test_backing_up_a_missing_database_says_so(tmp_path):
         make_backup(tmp_path / "nothing.db")
 
 
-#: This process's own peak memory in MB. Not ru_maxrss on Linux: it survives exec, so a child of a
-#: big process (an xdist worker after the browser tests: 320 MB) reports its parent's size.
-PEAK_MB = textwrap.dedent("""
-    import resource, sys
-
-    def peak_mb():
-        if sys.platform.startswith("linux"):
-            with open("/proc/self/status") as status:
-                return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmHWM:"))
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024 ** 2  # macOS: bytes
-""")
-
-
 def test_a_million_rows_are_backed_up_and_verified_in_bounded_memory(tmp_path):
     """Hashing reads rows in chunks: peak memory stays far below a DataFrame of the table."""
-    script = PEAK_MB + textwrap.dedent(f"""
-        import sqlite3
+    # The child's own peak (bench's measure: VmHWM on Linux, where ru_maxrss survives exec and a
+    # child of a big xdist worker reports the worker's size).
+    script = textwrap.dedent(f"""
+        import sqlite3, sys
+        sys.path.insert(0, {str(PROJECT_ROOT)!r})
+        from bench._memory_worker import process_peak_mb
         from migrator.backup import make_backup
         path = {str(tmp_path / 'big.db')!r}
         with sqlite3.connect(path) as c:
@@ -183,7 +174,7 @@ def test_a_million_rows_are_backed_up_and_verified_in_bounded_memory(tmp_path):
         c.close()
         backup = make_backup(path, "0001", quiet=True)  # copies, then verifies the copy
         assert backup.fingerprint.table("items").rows == 1_000_000
-        print(peak_mb())
+        print(int(process_peak_mb()))
     """)
     ballast = bytearray(b"x" * (320 * 1024 ** 2))  # the child starts from a process past the limit...
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
